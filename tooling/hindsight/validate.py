@@ -1,0 +1,538 @@
+"""Validate incident files: the schema, every rule of the format, readiness.
+
+:func:`check_document` returns every finding of one parsed file;
+:func:`check_repository_ids` adds the repository-wide rule that incident
+ids are unique. Schema problems are translated into messages that offer
+the fix ("did you mean `services_affected`?") and point at the line of the
+key or value a person must edit.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+
+from . import readiness
+from .faulttree import check_structure
+from .findings import ERROR, WARNING, Finding, json_path
+from .load import Document, JsonPath
+from .model import (
+    DATE_RE,
+    NAIVE_TIMESTAMP_RE,
+    TIMESTAMP_RE,
+    minutes_between,
+    parse_timestamp,
+)
+from .schema import build_schema
+from .taxonomy import Taxonomy
+
+TIME_ORDER = (
+    "start_time",
+    "detected_time",
+    "acknowledged_time",
+    "mitigated_time",
+    "end_time",
+)
+
+
+class Validator:
+    """Checks documents against one taxonomy and the schema built from it."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.schema = build_schema(taxonomy)
+        self._fast = fastjsonschema.compile(_for_fastjsonschema(self.schema))
+        self._full = jsonschema.Draft202012Validator(self.schema)
+
+    def check(self, document: Document, name: str) -> list[Finding]:
+        """Every finding of one document; ``name`` is how the file is shown."""
+        report = _Report(document, name)
+        data = document.data
+        if not self._schema_ok(data):
+            for error in self._full.iter_errors(data):
+                _translate(error, report, self.taxonomy)
+        _check_rules(data, report, self.taxonomy)
+        return sorted(set(report.findings), key=lambda f: (f.line, f.column, f.message))
+
+    def _schema_ok(self, data: dict[str, Any]) -> bool:
+        try:
+            self._fast(data)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+
+def _for_fastjsonschema(schema: dict[str, Any]) -> dict[str, Any]:
+    """fastjsonschema knows drafts up to 7; the keywords used are the same."""
+    copy = dict(schema)
+    copy["$schema"] = "http://json-schema.org/draft-07/schema#"
+    copy["definitions"] = copy.pop("$defs")
+    text = json.dumps(copy).replace('"#/$defs/', '"#/definitions/')
+    return json.loads(text)
+
+
+class _Report:
+    def __init__(self, document: Document, name: str) -> None:
+        self.document = document
+        self.name = name
+        self.findings: list[Finding] = []
+
+    def add(
+        self,
+        path: JsonPath,
+        message: str,
+        rule: str,
+        severity: str = ERROR,
+        at_key: bool = False,
+    ) -> None:
+        if at_key and path:
+            line, column = self.document.key_position(path)
+        else:
+            line, column = self.document.position(path)
+        self.findings.append(
+            Finding(self.name, line, column, severity, message, json_path(path), rule)
+        )
+
+
+# Schema errors ---------------------------------------------------------------
+
+
+def _translate(
+    error: jsonschema.ValidationError, report: _Report, taxonomy: Taxonomy
+) -> None:
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    if kind == "oneOf" and path and path[-1] == "five_whys":
+        report.add(
+            path,
+            "`five_whys` must be a list of {question, answer} mappings, or a list "
+            "of plain strings alternating question and answer",
+            "schema",
+        )
+        return
+    if kind in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        _translate(best, report, taxonomy)
+        return
+    handler = _HANDLERS.get(str(kind))
+    if handler:
+        handler(error, path, report, taxonomy)
+    else:
+        report.add(path, f"{_label(path)}: {error.message}", "schema")
+
+
+def _label(path: JsonPath) -> str:
+    return f"`{json_path(path)[2:] or 'document'}`" if path else "the document"
+
+
+def _did_you_mean(value: object, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+
+
+def _additional(error, path, report, taxonomy) -> None:
+    allowed = list(error.schema.get("properties", {}))
+    for key in sorted(set(error.instance) - set(allowed)):
+        hint = _did_you_mean(key, allowed)
+        if not hint:
+            hint = f"; known keys: {', '.join(allowed)}"
+        where = "at the top level" if not path else f"in {_label(path)}"
+        report.add(
+            (*path, key), f"unknown key `{key}` {where}{hint}", "unknown-key", at_key=True
+        )
+
+
+def _required(error, path, report, taxonomy) -> None:
+    missing = re.match(r"'(.+)' is a required property", error.message)
+    key = missing.group(1) if missing else "?"
+    where = "" if not path else f" in {_label(path)}"
+    report.add(path, f"missing required key `{key}`{where}", "required")
+
+
+def _enum(error, path, report, taxonomy) -> None:
+    options = [str(o) for o in error.validator_value]
+    value = error.instance
+    report.add(
+        path,
+        f"{_label(path)} is `{value}`, not one of {', '.join(options)}"
+        + _did_you_mean(value, options),
+        "enum",
+    )
+
+
+def _property_names(error, path, report, taxonomy) -> None:
+    # Only the fishbone uses propertyNames: its categories are configurable.
+    categories = list(taxonomy.fishbone_categories)
+    key = error.instance if isinstance(error.instance, str) else "?"
+    for bad in [k for k in error.instance] if isinstance(error.instance, dict) else []:
+        key = bad if bad not in categories else key
+    report.add(
+        (*path, key),
+        f"unknown fishbone category `{key}`"
+        + (_did_you_mean(key, categories) or f"; use one of {', '.join(categories)}"),
+        "fishbone-category",
+        at_key=True,
+    )
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "a mapping",
+    "boolean": "true or false",
+}
+
+
+def _type(error, path, report, taxonomy) -> None:
+    wanted = error.validator_value
+    name = _TYPE_NAMES.get(wanted, wanted) if isinstance(wanted, str) else wanted
+    got = _describe(error.instance)
+    hint = ""
+    if wanted == "array" and isinstance(error.instance, str):
+        hint = "; write it as a list: `- item` lines or `[a, b]`"
+    report.add(path, f"{_label(path)} must be {name}, not {got}{hint}", "type")
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text `{value[:60]}`"
+    return f"`{value}`"
+
+
+def _pattern(error, path, report, taxonomy) -> None:
+    value = error.instance
+    pattern = error.validator_value
+    if pattern == TIMESTAMP_RE.pattern:
+        if NAIVE_TIMESTAMP_RE.match(value.strip()):
+            message = (
+                f"{_label(path)} `{value}` has no UTC offset; add `Z` for UTC or "
+                "the offset, e.g. `+02:00` (it is never taken as UTC silently)"
+            )
+        else:
+            message = (
+                f"{_label(path)} `{value}` is not a timestamp; write "
+                "`YYYY-MM-DDTHH:MM:SSZ` or with an offset such as `+02:00`"
+            )
+        report.add(path, message, "timestamp")
+    elif pattern == DATE_RE.pattern:
+        report.add(path, f"{_label(path)} `{value}` is not a YYYY-MM-DD date", "date")
+    elif path and path[0] in ("references",) or "tracking_url" in path:
+        report.add(
+            path, f"{_label(path)} `{value}` is not an http(s) URL", "url"
+        )
+    elif path == ("incident_id",):
+        report.add(
+            path,
+            f"incident id `{value}` does not match the pattern `{pattern}` "
+            "(e.g. INC-2024-001)",
+            "incident-id",
+        )
+    else:
+        report.add(path, f"{_label(path)} does not match `{pattern}`", "schema")
+
+
+def _min_length(error, path, report, taxonomy) -> None:
+    report.add(path, f"{_label(path)} must not be empty", "empty")
+
+
+def _min_items(error, path, report, taxonomy) -> None:
+    report.add(path, f"{_label(path)} needs at least one entry", "empty")
+
+
+def _range(error, path, report, taxonomy) -> None:
+    bound = error.validator_value
+    side = "at least" if error.validator == "minimum" else "at most"
+    report.add(path, f"{_label(path)} is {error.instance}; it must be {side} {bound}", "range")
+
+
+_HANDLERS = {
+    "additionalProperties": _additional,
+    "required": _required,
+    "enum": _enum,
+    "const": _enum,
+    "propertyNames": _property_names,
+    "type": _type,
+    "pattern": _pattern,
+    "minLength": _min_length,
+    "minItems": _min_items,
+    "minimum": _range,
+    "maximum": _range,
+}
+
+
+# Rules beyond the schema -----------------------------------------------------
+
+
+def _check_rules(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> None:
+    times = _parsed_times(data)
+    _time_order(times, report)
+    _duration(data, times, report)
+    root_cause_ids = _unique_ids(data, "root_causes", "root cause", report)
+    _unique_ids(data, "action_items", "action item", report)
+    _related_root_causes(data, root_cause_ids, report)
+    _completed_dates(data, report)
+    _services(data, report, taxonomy)
+    _five_whys(data, report, taxonomy)
+    _fault_tree(data, report)
+    _readiness(data, report, taxonomy)
+    _file_name(data, report)
+
+
+def _parsed_times(data: dict[str, Any]) -> dict[str, Any]:
+    times = {}
+    for key in TIME_ORDER:
+        value = data.get(key)
+        if isinstance(value, str) and TIMESTAMP_RE.match(value.strip()):
+            try:
+                times[key] = parse_timestamp(value)
+            except ValueError:
+                continue
+    return times
+
+
+def _time_order(times: dict[str, Any], report: _Report) -> None:
+    present = [key for key in TIME_ORDER if key in times]
+    for earlier, later in zip(present, present[1:]):
+        if times[later] < times[earlier]:
+            report.add(
+                (later,),
+                f"`{later}` ({times[later].isoformat()}) is before `{earlier}` "
+                f"({times[earlier].isoformat()}); times must run start <= detected "
+                "<= acknowledged <= mitigated <= end",
+                "time-order",
+            )
+
+
+def _duration(data: dict[str, Any], times: dict[str, Any], report: _Report) -> None:
+    given = data.get("duration_minutes")
+    if not isinstance(given, int) or isinstance(given, bool):
+        return
+    if "start_time" not in times or "end_time" not in times:
+        return
+    actual = minutes_between(times["start_time"], times["end_time"])
+    if given != actual:
+        report.add(
+            ("duration_minutes",),
+            f"`duration_minutes` is {given} but start_time to end_time is {actual} "
+            f"whole minutes; write {actual} or remove the field",
+            "duration",
+        )
+
+
+def _unique_ids(data: dict[str, Any], key: str, noun: str, report: _Report) -> set[str]:
+    seen: dict[str, int] = {}
+    entries = data.get(key)
+    if not isinstance(entries, list):
+        return set()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        ident = entry["id"]
+        if ident in seen:
+            report.add(
+                (key, index, "id"),
+                f"{noun} id `{ident}` is used twice (first at entry "
+                f"{seen[ident] + 1}); ids are unique within an incident",
+                "duplicate-id",
+            )
+        else:
+            seen[ident] = index
+    return set(seen)
+
+
+def _related_root_causes(data: dict[str, Any], ids: set[str], report: _Report) -> None:
+    items = data.get("action_items")
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        related = item.get("related_root_causes") if isinstance(item, dict) else None
+        if not isinstance(related, list):
+            continue
+        for position, name in enumerate(related):
+            if isinstance(name, str) and name not in ids:
+                known = ", ".join(sorted(ids)) or "none are defined"
+                report.add(
+                    ("action_items", index, "related_root_causes", position),
+                    f"action item {item.get('id', index + 1)} names root cause "
+                    f"`{name}`, which this incident does not have (root causes: "
+                    f"{known}){_did_you_mean(name, ids)}",
+                    "unknown-root-cause",
+                )
+
+
+def _completed_dates(data: dict[str, Any], report: _Report) -> None:
+    items = data.get("action_items")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        done = item.get("completed_date")
+        if done is not None and item.get("status") != "completed":
+            report.add(
+                ("action_items", index, "completed_date"),
+                f"action item {item.get('id')} has a `completed_date` but its status "
+                f"is {item.get('status')}",
+                "completed-date",
+                WARNING,
+            )
+        if done is None and item.get("status") == "completed":
+            report.add(
+                ("action_items", index, "status"),
+                f"action item {item.get('id')} is completed; add `completed_date`",
+                "completed-date",
+                WARNING,
+            )
+
+
+def _services(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> None:
+    catalogue = taxonomy.services
+    services = data.get("services_affected")
+    if not catalogue or not isinstance(services, list):
+        return
+    for index, service in enumerate(services):
+        if isinstance(service, str) and service not in catalogue:
+            report.add(
+                ("services_affected", index),
+                f"service `{service}` is not in the taxonomy's service catalogue"
+                + (_did_you_mean(service, catalogue) or "; add it to `services:`"),
+                "service",
+            )
+
+
+def _five_whys(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> None:
+    analysis = data.get("analysis")
+    chain = analysis.get("five_whys") if isinstance(analysis, dict) else None
+    if not isinstance(chain, list) or not chain:
+        return
+    path = ("analysis", "five_whys")
+    if all(isinstance(step, str) for step in chain):
+        if len(chain) % 2:
+            report.add(
+                (*path, len(chain) - 1),
+                "the five-whys chain ends with a question that has no answer; "
+                "plain strings alternate question and answer",
+                "five-whys",
+            )
+        depth = len(chain) // 2
+    else:
+        depth = len(chain)
+    minimum = int(taxonomy.analyzer_options("five_whys").get("min_depth", 5))
+    if depth < minimum:
+        report.add(
+            path,
+            f"the five-whys chain stops at {depth} why(s); asking until {minimum} "
+            "usually reaches a cause the organisation can fix",
+            "five-whys-depth",
+            WARNING,
+        )
+
+
+def _fault_tree(data: dict[str, Any], report: _Report) -> None:
+    analysis = data.get("analysis")
+    if not isinstance(analysis, dict) or "fault_tree" not in analysis:
+        return
+    tree = analysis["fault_tree"]
+    if tree is None:
+        return
+    for problem in check_structure(tree):
+        report.add(
+            ("analysis", "fault_tree", *problem.path),
+            problem.message,
+            "fault-tree",
+            problem.severity,
+        )
+
+
+def _readiness(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> None:
+    status = data.get("status")
+    if status not in readiness.STATUSES:
+        return
+    for path, message in readiness.missing_for(status, data, taxonomy):
+        report.add(path, f"status `{status}` needs more: {message}", "readiness")
+
+
+def _file_name(data: dict[str, Any], report: _Report) -> None:
+    start = data.get("start_time")
+    name = report.document.path.name
+    if not isinstance(start, str) or not TIMESTAMP_RE.match(start.strip()):
+        return
+    day = start.strip()[:10]
+    if not name.startswith(day):
+        report.add(
+            ("start_time",),
+            f"the file name `{name}` should start with the start date `{day}` "
+            f"(incidents/{day[:4]}/{day}-<slug>.yaml)",
+            "file-name",
+            WARNING,
+        )
+
+
+# Repository-wide rules -------------------------------------------------------
+
+_ID_LINE = re.compile(r"^incident_id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def scan_incident_id(text: str) -> tuple[str, int] | None:
+    """The incident id of a file's text and its line, without parsing YAML."""
+    match = _ID_LINE.search(text)
+    if not match:
+        return None
+    return match.group(1), text.count("\n", 0, match.start()) + 1
+
+
+def check_repository_ids(
+    ids: Sequence[tuple[str, str, int]], reported: set[str]
+) -> list[Finding]:
+    """Findings for incident ids used by several files.
+
+    ``ids`` holds ``(incident_id, file, line)`` for every file of the
+    repository; findings are made for the files in ``reported``.
+    """
+    by_id: dict[str, list[tuple[str, int]]] = {}
+    for ident, file, line in ids:
+        by_id.setdefault(ident, []).append((file, line))
+    findings = []
+    for ident, places in by_id.items():
+        if len(places) < 2:
+            continue
+        for file, line in places:
+            if file not in reported:
+                continue
+            others = ", ".join(f"{f}:{n}" for f, n in places if f != file)
+            findings.append(
+                Finding(
+                    file,
+                    line,
+                    1,
+                    ERROR,
+                    f"incident id `{ident}` is also used by {others}; "
+                    "ids must be unique across the repository",
+                    "$.incident_id",
+                    "unique-id",
+                )
+            )
+    return findings
+
+
+def display_name(path: Path, root: Path) -> str:
+    """A file's path as shown in findings: relative to the repository."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

@@ -73,7 +73,9 @@ FORMATS: dict[str, tuple[str, ...]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import commands  # noqa: F401  (registers the commands)
+    from . import commands
+
+    commands.load_all()
 
     parser = argparse.ArgumentParser(
         prog="hindsight",
@@ -136,7 +138,3 @@ def _crash(name: str) -> int:
         file=sys.stderr,
     )
     return EXIT_CRASH
-
-
-def run() -> None:  # pragma: no cover - the console script
-    sys.exit(main())

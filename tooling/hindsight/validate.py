@@ -109,6 +109,11 @@ def _translate(
 ) -> None:
     path = tuple(error.absolute_path)
     kind = error.validator
+    if path[:2] == ("analysis", "fault_tree"):
+        return  # the fault-tree structure check explains these in its own terms
+    if "propertyNames" in error.absolute_schema_path:
+        _property_names(error, path, report, taxonomy)
+        return
     if kind == "oneOf" and path and path[-1] == "five_whys":
         report.add(
             path,
@@ -170,9 +175,7 @@ def _enum(error, path, report, taxonomy) -> None:
 def _property_names(error, path, report, taxonomy) -> None:
     # Only the fishbone uses propertyNames: its categories are configurable.
     categories = list(taxonomy.fishbone_categories)
-    key = error.instance if isinstance(error.instance, str) else "?"
-    for bad in [k for k in error.instance] if isinstance(error.instance, dict) else []:
-        key = bad if bad not in categories else key
+    key = str(error.instance)
     report.add(
         (*path, key),
         f"unknown fishbone category `{key}`"
@@ -222,21 +225,19 @@ def _pattern(error, path, report, taxonomy) -> None:
     if pattern == TIMESTAMP_RE.pattern:
         if NAIVE_TIMESTAMP_RE.match(value.strip()):
             message = (
-                f"{_label(path)} `{value}` has no UTC offset; add `Z` for UTC or "
-                "the offset, e.g. `+02:00` (it is never taken as UTC silently)"
+                f"{_label(path)} is `{value}`, which has no UTC offset; add `Z` for "
+                "UTC or the offset, e.g. `+02:00` (it is never taken as UTC silently)"
             )
         else:
             message = (
-                f"{_label(path)} `{value}` is not a timestamp; write "
+                f"{_label(path)} is `{value}`, not a timestamp; write "
                 "`YYYY-MM-DDTHH:MM:SSZ` or with an offset such as `+02:00`"
             )
         report.add(path, message, "timestamp")
     elif pattern == DATE_RE.pattern:
-        report.add(path, f"{_label(path)} `{value}` is not a YYYY-MM-DD date", "date")
+        report.add(path, f"{_label(path)} is `{value}`, not a YYYY-MM-DD date", "date")
     elif path and path[0] in ("references",) or "tracking_url" in path:
-        report.add(
-            path, f"{_label(path)} `{value}` is not an http(s) URL", "url"
-        )
+        report.add(path, f"{_label(path)} is `{value}`, not an http(s) URL", "url")
     elif path == ("incident_id",):
         report.add(
             path,
@@ -470,6 +471,8 @@ def _readiness(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> Non
 def _file_name(data: dict[str, Any], report: _Report) -> None:
     start = data.get("start_time")
     name = report.document.path.name
+    if "incidents" not in report.document.path.parts[:-1]:
+        return  # the naming rule is about files in a repository's incidents/
     if not isinstance(start, str) or not TIMESTAMP_RE.match(start.strip()):
         return
     day = start.strip()[:10]

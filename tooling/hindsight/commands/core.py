@@ -1,39 +1,17 @@
-"""The commands: each parses its options, calls the pipeline, prints.
-
-Results go to stdout, progress and logs to stderr.
-"""
+"""The commands every repository starts with: validate, new, schema."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
-from . import pipeline, scaffold
-from .cli import EXIT_FINDINGS, EXIT_OK, InputError, UsageError, command, log
-from .findings import REPORTERS
-from .repository import Repository
-from .schema import schema_text
-from .taxonomy import TaxonomyError
-
-
-def repository(args: argparse.Namespace) -> Repository:
-    root = args.repo
-    if not root.is_dir():
-        raise UsageError(f"--repo {root}: no such folder")
-    repo = Repository(root)
-    try:
-        repo.taxonomy  # noqa: B018 - load now, so its errors surface here
-    except TaxonomyError as error:
-        where = f"{repo.display(error.path)}:{error.line}:{error.column}"
-        raise InputError(f"{where}: error: {error.message}") from None
-    return repo
-
-
-def out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+from .. import pipeline, scaffold
+from ..cli import EXIT_FINDINGS, EXIT_OK, UsageError, command, log
+from ..findings import REPORTERS
+from ..schema import schema_text
+from . import out, repository
 
 
 # validate --------------------------------------------------------------------

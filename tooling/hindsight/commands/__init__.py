@@ -1,0 +1,43 @@
+"""The commands of the command line, one module per group.
+
+Each module registers its commands with :func:`hindsight.cli.command`; every
+module of this package is imported when the parser is built. A command
+parses its options, calls the pipeline, and prints: results to stdout,
+progress and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from ..cli import InputError, UsageError
+from ..repository import Repository
+from ..taxonomy import TaxonomyError
+
+
+def repository(args: argparse.Namespace) -> Repository:
+    """The repository of ``--repo``, with its taxonomy loaded and checked."""
+    root = args.repo
+    if not root.is_dir():
+        raise UsageError(f"--repo {root}: no such folder")
+    repo = Repository(root)
+    try:
+        repo.taxonomy  # noqa: B018 - load now, so its errors surface here
+    except TaxonomyError as error:
+        where = f"{repo.display(error.path)}:{error.line}:{error.column}"
+        raise InputError(f"{where}: error: {error.message}") from None
+    return repo
+
+
+def out(text: str) -> None:
+    """Print a result to stdout with exactly one final newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def load_all() -> None:
+    """Import every command module, so that each registers its commands."""
+    for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+        importlib.import_module(f"{__name__}.{module}")

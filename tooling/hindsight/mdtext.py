@@ -1,0 +1,52 @@
+"""Put untrusted text into Markdown so that it shows as text, never as markup.
+
+Incident files come from anyone who can open a pull request. MkDocs and
+Python-Markdown pass raw HTML through, and a Markdown link or image runs
+whatever URL it names, so every value taken from an incident file enters a
+page through :func:`text` (running text), :func:`cell` (a table cell) or
+:func:`link` (a link whose target must be http or https).
+"""
+
+from __future__ import annotations
+
+import re
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+"""The characters Python-Markdown (with tables) lets a backslash escape."""
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def text(value: object) -> str:
+    """Escape a value for running Markdown text (one paragraph or less).
+
+    HTML special characters become entities; Markdown punctuation is
+    backslash-escaped; line breaks are kept as Markdown line breaks.
+    """
+    raw = "" if value is None else str(value)
+    raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    raw = raw.replace('"', "&quot;")
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", raw)
+    lines = [line.strip() for line in escaped.splitlines()]
+    return "  \n".join(line for line in lines if line) if len(lines) > 1 else (
+        lines[0] if lines else "")
+
+
+def cell(value: object) -> str:
+    """Escape a value for one cell of a Markdown table: no line breaks."""
+    return " ".join(text(value).split("  \n")).replace("\n", " ")
+
+
+def safe_url(value: object) -> str | None:
+    """The URL when it is plain http(s), else None."""
+    url = "" if value is None else str(value).strip()
+    return url if _SAFE_URL.match(url) else None
+
+
+def link(label: object, url: object) -> str:
+    """A Markdown link when ``url`` is http(s); the escaped text otherwise."""
+    target = safe_url(url)
+    shown = text(label)
+    if target is None:
+        return shown
+    target = target.replace("(", "%28").replace(")", "%29")
+    return f"[{shown}](<{target}>)" if " " in target else f"[{shown}]({target})"

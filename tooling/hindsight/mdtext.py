@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
-"""The characters Python-Markdown (with tables) lets a backslash escape."""
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()!|])")
+"""Characters that are markup anywhere in a line; a backslash escapes them."""
+_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=\.))", re.MULTILINE)
+"""Headings, list items and setext underlines are markup only at a line start."""
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 
@@ -26,9 +28,17 @@ def text(value: object) -> str:
     raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     raw = raw.replace('"', "&quot;")
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", raw)
+    escaped = _LINE_START.sub(_escape_line_start, escaped)
     lines = [line.strip() for line in escaped.splitlines()]
     return "  \n".join(line for line in lines if line) if len(lines) > 1 else (
         lines[0] if lines else "")
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, mark = match.group(1), match.group(2)
+    if mark[0].isdigit():
+        return f"{lead}{mark}\\"  # "1." starts a list: escape the dot
+    return f"{lead}\\{mark}"
 
 
 def cell(value: object) -> str:

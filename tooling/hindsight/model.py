@@ -122,8 +122,9 @@ class FaultTreeNode:
 class Analysis:
     """The root-cause analysis: five whys, fishbone and fault tree."""
 
-    impact_level: Level | None = field(
-        default=None, metadata=doc("How large the impact was: high, medium, low.")
+    impact_level: str | None = field(
+        default=None,
+        metadata=doc("How large the impact was, on the severity scale.", enum="severities"),
     )
     five_whys: list[WhyStep] | list[str] | None = field(
         default=None,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analyze import IncidentAnalysis, analyze_incident
 from .findings import ERROR, Finding, has_errors
 from .load import Document, LoadError, load_file
 from .model import Incident
@@ -61,6 +62,46 @@ class CheckResult:
         return [c for c in self.files if c.valid]
 
 
+@dataclass
+class IncidentRecord:
+    """A valid incident with its typed model and its analysis."""
+
+    path: Path
+    name: str
+    data: dict[str, Any]
+    incident: Incident
+    analysis: IncidentAnalysis
+
+    @property
+    def incident_id(self) -> str:
+        return self.incident.incident_id
+
+
+def records_of(result: CheckResult, repo: Repository) -> list[IncidentRecord]:
+    """The valid incidents of a check, each analyzed, newest first."""
+    records = []
+    for checked in result.valid_files():
+        records.append(
+            IncidentRecord(
+                path=checked.path,
+                name=checked.name,
+                data=checked.data,
+                incident=checked.incident(),
+                analysis=analyze_incident(checked.data, repo.taxonomy),
+            )
+        )
+    records.sort(key=lambda r: (r.incident.start_time, r.incident_id), reverse=True)
+    return records
+
+
+def load_records(
+    repo: Repository, paths: list[Path] | None = None, repository_rules: bool = True
+) -> tuple[CheckResult, list[IncidentRecord]]:
+    """Validate the repository and analyze every valid incident."""
+    result = check_repository(repo, paths, repository_rules)
+    return result, records_of(result, repo)
+
+
 def check_file(path: Path, name: str, validator: Validator) -> Checked:
     """Load and validate one file; a broken file becomes a finding."""
     try:
@@ -72,18 +113,22 @@ def check_file(path: Path, name: str, validator: Validator) -> Checked:
     return Checked(path, name, document, validator.check(document, name))
 
 
-def check_repository(repo: Repository, paths: list[Path] | None = None) -> CheckResult:
+def check_repository(
+    repo: Repository, paths: list[Path] | None = None, repository_rules: bool = True
+) -> CheckResult:
     """Validate ``paths`` (default: every incident file) and the unique-id rule.
 
     When only some files are named, the unique-id rule still looks at every
-    incident file of the repository, reading just their ``incident_id`` line.
+    incident file of the repository, reading just their ``incident_id`` line;
+    ``repository_rules=False`` leaves it out (to analyze one file alone).
     """
     validator = Validator(repo.taxonomy)
     targets = find_incident_files(paths) if paths else repo.incident_files()
     result = CheckResult()
     for path in targets:
         result.files.append(check_file(path, repo.display(path), validator))
-    result.repository_findings = _unique_ids(repo, result)
+    if repository_rules:
+        result.repository_findings = _unique_ids(repo, result)
     return result
 
 

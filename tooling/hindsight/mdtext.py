@@ -24,14 +24,21 @@ def text(value: object) -> str:
     HTML special characters become entities; Markdown punctuation is
     backslash-escaped; line breaks are kept as Markdown line breaks.
     """
-    raw = "" if value is None else str(value)
+    escaped = _LINE_START.sub(
+        _escape_line_start, _escape("" if value is None else str(value))
+    )
+    lines = [line.strip() for line in escaped.splitlines()]
+    return (
+        "  \n".join(line for line in lines if line)
+        if len(lines) > 1
+        else (lines[0] if lines else "")
+    )
+
+
+def _escape(raw: str) -> str:
     raw = raw.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     raw = raw.replace('"', "&quot;")
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", raw)
-    escaped = _LINE_START.sub(_escape_line_start, escaped)
-    lines = [line.strip() for line in escaped.splitlines()]
-    return "  \n".join(line for line in lines if line) if len(lines) > 1 else (
-        lines[0] if lines else "")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", raw)
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -60,3 +67,22 @@ def link(label: object, url: object) -> str:
         return shown
     target = target.replace("(", "%28").replace(")", "%29")
     return f"[{shown}](<{target}>)" if " " in target else f"[{shown}]({target})"
+
+
+def message(value: str) -> str:
+    """A message of this toolkit, whose `backticked` parts become code spans.
+
+    Messages quote values from incident files between backticks; the quoted
+    parts become code spans (which never render as markup) and the rest is
+    escaped as running text.
+    """
+    parts = value.split("`")
+    if len(parts) % 2 == 0:  # an unbalanced backtick: the last one is text
+        parts[-2] = parts[-2] + "`" + parts.pop()
+    shown = []
+    for index, part in enumerate(parts):
+        if index % 2 and part and "\n" not in part:
+            shown.append(f"`{part}`")
+        else:
+            shown.append(_escape(" ".join(part.replace("`", "'").splitlines())))
+    return "".join(shown)

@@ -78,15 +78,15 @@ def analysis_markdown(analysis: IncidentAnalysis, heading: str = "##") -> str:
     readiness = analysis.readiness
     state = "ready" if readiness.ready else "not ready"
     lines.append(f"Status `{readiness.status}`: {state}.")
-    lines += [f"- missing: {mdtext.text(m)}" for m in readiness.missing]
+    lines += [f"- missing: {mdtext.message(m)}" for m in readiness.missing]
     if readiness.next_status:
         lines.append("")
         lines.append(f"To move to `{readiness.next_status}`:")
         todo = readiness.missing_for_next or ["nothing more is needed"]
-        lines += [f"- {mdtext.text(m)}" for m in todo]
+        lines += [f"- {mdtext.message(m)}" for m in todo]
     if analysis.warnings:
         lines += ["", f"{heading} Warnings", ""]
-        lines += [f"- {mdtext.text(w)}" for w in analysis.warnings]
+        lines += [f"- {mdtext.message(w)}" for w in analysis.warnings]
     return "\n".join(lines) + "\n"
 
 

@@ -30,9 +30,13 @@ def test_analyze_json_of_the_example_has_the_contract(cli, repo):
     assert data["fault_tree"]["top_event_probability"] == pytest.approx(0.03475)
     assert data["uncovered_root_causes"] == []
     assert data["readiness"] == {
-        "status": "reviewed", "ready": True, "missing": [], "next_status": "closed",
+        "status": "reviewed",
+        "ready": True,
+        "missing": [],
+        "next_status": "closed",
         "missing_for_next": [
-            "action item AI-2 is in_progress; complete or cancel it before closing"],
+            "action item AI-2 is in_progress; complete or cancel it before closing"
+        ],
     }
     sources = {c["source"] for c in data["root_causes"]}
     assert sources == {"explicit", "five_whys", "fishbone", "fault_tree"}
@@ -58,7 +62,9 @@ def test_five_whys_final_answer_is_the_root_cause(example):
     analysis = analyze_incident(example, TAXONOMY)
     cause = [c for c in analysis.root_causes if c.source == "five_whys"][0]
     assert cause.description.startswith("Code review had no check")
-    assert cause.contributing_factors[0] == "The database connection pool was exhausted."
+    assert (
+        cause.contributing_factors[0] == "The database connection pool was exhausted."
+    )
     assert len(cause.contributing_factors) == 4
 
 
@@ -87,8 +93,11 @@ def test_min_depth_comes_from_the_taxonomy(example, tmp_path):
 
 def test_fishbone_causes_map_through_the_taxonomy(example):
     analysis = analyze_incident(example, TAXONOMY)
-    fishbone = {c.description: c.category for c in analysis.root_causes
-                if c.source == "fishbone"}
+    fishbone = {
+        c.description: c.category
+        for c in analysis.root_causes
+        if c.source == "fishbone"
+    }
     assert fishbone["Insufficient code review of error paths"] == "human_error"
     assert fishbone["High user load on Monday afternoon"] == "external_dependency"
 
@@ -123,12 +132,16 @@ def test_derived_causes_count_when_there_is_no_explicit_one(example):
         del item["related_root_causes"]
     analysis = analyze_incident(example, TAXONOMY)
     assert {c.source for c in analysis.counted_causes()} == {
-        "five_whys", "fishbone", "fault_tree"}
+        "five_whys",
+        "fishbone",
+        "fault_tree",
+    }
 
 
 def test_root_causes_without_action_items_are_uncovered(example):
     example["root_causes"].append(
-        {"id": "RC-2", "category": "process_failure", "description": "No load test"})
+        {"id": "RC-2", "category": "process_failure", "description": "No load test"}
+    )
     analysis = analyze_incident(example, TAXONOMY)
     assert analysis.uncovered_root_causes == ["RC-2"]
 
@@ -136,13 +149,18 @@ def test_root_causes_without_action_items_are_uncovered(example):
 def test_review_summary_counts_and_follow_up(example):
     summary = analyze_incident(example, TAXONOMY).review_summary
     assert summary["key_findings"] == {
-        "root_causes_identified": 9, "action_items_created": 2, "lessons_learned": 2}
+        "root_causes_identified": 9,
+        "action_items_created": 2,
+        "lessons_learned": 2,
+    }
     assert summary["follow_up_required"] is True
     assert summary["next_review_date"] == "2024-02-17"
     for item in example["action_items"]:
         item["status"] = "completed"
-    assert analyze_incident(example, TAXONOMY).review_summary[
-        "follow_up_required"] is False
+    assert (
+        analyze_incident(example, TAXONOMY).review_summary["follow_up_required"]
+        is False
+    )
 
 
 def test_every_analyzer_documents_itself():
@@ -152,21 +170,29 @@ def test_every_analyzer_documents_itself():
 
 def test_export_json_and_markdown(cli, repo):
     path = add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-pool.yaml")
-    path.write_text(path.read_text().replace(
-        "title: Database connection pool exhaustion",
-        "title: 'Pool <script>alert(1)</script> [x](javascript:alert(1))'"))
+    path.write_text(
+        path.read_text().replace(
+            "title: Database connection pool exhaustion",
+            "title: 'Pool <script>alert(1)</script> [x](javascript:alert(1))'",
+        )
+    )
     data = json.loads(cli("export", "--repo", repo, "INC-2024-001").out)
-    assert data["metrics"] == {"time_to_detect_minutes": 4,
-                               "time_to_acknowledge_minutes": 1,
-                               "time_to_mitigate_minutes": 100,
-                               "duration_minutes": 135}
+    assert data["metrics"] == {
+        "time_to_detect_minutes": 4,
+        "time_to_acknowledge_minutes": 1,
+        "time_to_mitigate_minutes": 100,
+        "duration_minutes": 135,
+    }
     assert data["incident"]["services_affected"][0] == "user-service"
-    markdown = cli("export", "--repo", repo, "INC-2024-001", "--format",
-                   "markdown").out
+    markdown = cli("export", "--repo", repo, "INC-2024-001", "--format", "markdown").out
     assert "<script>" not in markdown and "](javascript" not in markdown
-    assert "## Lessons learned" in markdown and "1. Connection pool monitoring" in markdown
+    assert (
+        "## Lessons learned" in markdown and "1. Connection pool monitoring" in markdown
+    )
     assert "[https://github.com/" not in markdown  # tracking links are labelled
-    assert "[tracking](https://github.com/example-org/user-service/issues/812)" in markdown
+    assert (
+        "[tracking](https://github.com/example-org/user-service/issues/812)" in markdown
+    )
 
 
 def test_export_of_an_unknown_id_is_a_usage_error(cli, repo):

@@ -22,21 +22,31 @@ def test_every_file_is_reported_and_a_broken_one_stops_nothing(cli, repo):
     broken = repo / "incidents" / "2024" / "2024-02-01-b.yaml"
     broken.write_bytes(b"title: [unclosed\n")
     typo = repo / "incidents" / "2024" / "2024-03-01-c.yaml"
-    typo.write_text(FORMAT_EXAMPLE.read_text().replace(
-        "INC-2024-001", "INC-2024-002").replace("severity: high", "severity: hihg"))
+    typo.write_text(
+        FORMAT_EXAMPLE.read_text()
+        .replace("INC-2024-001", "INC-2024-002")
+        .replace("severity: high", "severity: hihg")
+    )
     result = cli("validate", "--repo", repo)
     assert result.code == 1
-    errors = [LINE.match(line) for line in result.out.splitlines() if ": error:" in line]
+    errors = [
+        LINE.match(line) for line in result.out.splitlines() if ": error:" in line
+    ]
     assert {m["file"] for m in errors} == {
-        "incidents/2024/2024-02-01-b.yaml", "incidents/2024/2024-03-01-c.yaml"}
+        "incidents/2024/2024-02-01-b.yaml",
+        "incidents/2024/2024-03-01-c.yaml",
+    }
     assert "did you mean `high`?" in result.out
     assert "in 3 files" in result.out
 
 
 def test_json_format_is_the_contracts_list(cli, repo):
     path = add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-a.yaml")
-    path.write_text(path.read_text().replace("end_time: 2024-01-15T16:45:00Z",
-                                             "end_time: 2024-01-15T16:45:00"))
+    path.write_text(
+        path.read_text().replace(
+            "end_time: 2024-01-15T16:45:00Z", "end_time: 2024-01-15T16:45:00"
+        )
+    )
     result = cli("validate", "--repo", repo, "--format", "json")
     findings = json.loads(result.out)
     assert result.code == 1
@@ -46,15 +56,20 @@ def test_json_format_is_the_contracts_list(cli, repo):
     assert offset[0]["line"] == 11
 
 
-def test_github_format_gives_annotations_and_is_chosen_in_actions(cli, repo, monkeypatch):
+def test_github_format_gives_annotations_and_is_chosen_in_actions(
+    cli, repo, monkeypatch
+):
     path = add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-a.yaml")
     path.write_text(path.read_text().replace("status: reviewed", "status: done, 100%"))
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     result = cli("validate", "--repo", repo)
-    annotation = [line for line in result.out.splitlines() if line.startswith("::error")]
+    annotation = [
+        line for line in result.out.splitlines() if line.startswith("::error")
+    ]
     assert annotation, result.out
     assert annotation[0].startswith(
-        "::error file=incidents/2024/2024-01-15-a.yaml,line=6,col=9,")
+        "::error file=incidents/2024/2024-01-15-a.yaml,line=6,col=9,"
+    )
     assert "100%25" in annotation[0]  # workflow commands escape percent signs
 
 
@@ -81,12 +96,15 @@ def test_unique_ids_are_checked_against_files_not_named(cli, repo):
 def test_service_catalogue_is_enforced_when_present(cli, repo):
     (repo / "schemas").mkdir()
     (repo / "schemas" / "taxonomy.yaml").write_text(
-        "services: [user-service, auth-service, api-gateway-v2]\n")
+        "services: [user-service, auth-service, api-gateway-v2]\n"
+    )
     add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-a.yaml")
     result = cli("validate", "--repo", repo)
     assert result.code == 1
-    assert "service `api-gateway` is not in the taxonomy's service catalogue; " \
+    assert (
+        "service `api-gateway` is not in the taxonomy's service catalogue; "
         "did you mean `api-gateway-v2`?" in result.out
+    )
 
 
 def test_taxonomy_changes_the_vocabulary(cli, repo):
@@ -100,7 +118,8 @@ def test_taxonomy_changes_the_vocabulary(cli, repo):
 def test_broken_taxonomy_is_an_input_error_with_its_line(cli, repo):
     (repo / "schemas").mkdir()
     (repo / "schemas" / "taxonomy.yaml").write_text(
-        "severities: [a]\ndefault_category: nothing\n")
+        "severities: [a]\ndefault_category: nothing\n"
+    )
     result = cli("validate", "--repo", repo)
     assert result.code == 1
     assert "schemas/taxonomy.yaml:2:19: error: `default_category`" in result.err

@@ -13,10 +13,18 @@ from conftest import FORMAT_EXAMPLE
 
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
-        env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-             "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-             "PATH": "/usr/bin:/bin", "HOME": str(repo)},
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(repo),
+        },
     ).stdout
 
 
@@ -36,7 +44,9 @@ def history(repo):
     (year / "2024-01-15-pool.yaml").write_text(text)
     (year / "2024-01-15-other.yaml").write_text(
         text.replace("INC-2024-001", "INC-2024-002").replace(
-            "title: Database connection pool exhaustion", "title: Other outage"))
+            "title: Database connection pool exhaustion", "title: Other outage"
+        )
+    )
     base = commit(repo, "two incidents")
     return repo, base
 
@@ -45,29 +55,39 @@ def test_added_changed_and_removed_incidents(cli, history):
     repo, base = history
     pool = repo / "incidents" / "2024" / "2024-01-15-pool.yaml"
     text = pool.read_text().replace("severity: high", "severity: critical")
-    text = text.replace("    status: in_progress\n", "    status: completed\n"
-                        "    completed_date: 2024-01-25\n")
-    text = text.replace("lessons_learned:", "  - id: AI-3\n    title: Load test\n"
-                        "    owner: qa\n    priority: low\n    due_date: 2024-03-01\n"
-                        "    status: open\nlessons_learned:")
+    text = text.replace(
+        "    status: in_progress\n",
+        "    status: completed\n    completed_date: 2024-01-25\n",
+    )
+    text = text.replace(
+        "lessons_learned:",
+        "  - id: AI-3\n    title: Load test\n"
+        "    owner: qa\n    priority: low\n    due_date: 2024-03-01\n"
+        "    status: open\nlessons_learned:",
+    )
     pool.write_text(text)
     (repo / "incidents" / "2024" / "2024-01-15-other.yaml").unlink()
     new = FORMAT_EXAMPLE.read_text().replace("INC-2024-001", "INC-2024-003")
     (repo / "incidents" / "2024" / "2024-01-15-third.yaml").write_text(new)
     head = commit(repo, "change")
-    result = cli("diff", "--repo", repo, base, head, "--format", "json",
-                 "--as-of", "2024-02-10")
+    result = cli(
+        "diff", "--repo", repo, base, head, "--format", "json", "--as-of", "2024-02-10"
+    )
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["summary"] == {"added": 1, "changed": 1, "removed": 1}
     changed = [i for i in report["incidents"] if i["change"] == "changed"][0]
     assert changed["incident_id"] == "INC-2024-001"
-    assert changed["fields"] == [{"field": "severity", "before": "high",
-                                  "after": "critical"}]
+    assert changed["fields"] == [
+        {"field": "severity", "before": "high", "after": "critical"}
+    ]
     assert changed["action_items"] == {
-        "added": ["AI-3"], "removed": [],
-        "status_changed": [{"id": "AI-2", "before": "in_progress",
-                            "after": "completed"}]}
+        "added": ["AI-3"],
+        "removed": [],
+        "status_changed": [
+            {"id": "AI-2", "before": "in_progress", "after": "completed"}
+        ],
+    }
     # Before: AI-1 completed and AI-2 in progress (due 2024-01-29) in each of two
     # incidents. After: the pool incident completes AI-2 and adds AI-3 (open, due
     # 2024-03-01); the third incident is a copy of the original.
@@ -99,15 +119,21 @@ def test_a_renamed_file_is_a_change_not_a_removal(cli, history):
 def test_markdown_escapes_titles_and_links_to_lines(cli, history):
     repo, base = history
     pool = repo / "incidents" / "2024" / "2024-01-15-pool.yaml"
-    pool.write_text(pool.read_text().replace(
-        "title: Database connection pool exhaustion",
-        "title: '<img src=x onerror=alert(1)> [click](javascript:alert(1))'"))
-    result = cli("diff", "--repo", repo, base, "--link-base",
-                 "https://github.com/o/r/blob/abc")
+    pool.write_text(
+        pool.read_text().replace(
+            "title: Database connection pool exhaustion",
+            "title: '<img src=x onerror=alert(1)> [click](javascript:alert(1))'",
+        )
+    )
+    result = cli(
+        "diff", "--repo", repo, base, "--link-base", "https://github.com/o/r/blob/abc"
+    )
     assert "<img" not in result.out and "](javascript" not in result.out
     assert "&lt;img src=x onerror=alert\\(1\\)&gt;" in result.out
-    assert "[incidents/2024/2024-01-15-pool.yaml:1](https://github.com/o/r/blob/abc/" \
+    assert (
+        "[incidents/2024/2024-01-15-pool.yaml:1](https://github.com/o/r/blob/abc/"
         "incidents/2024/2024-01-15-pool.yaml#L1)" in result.out
+    )
 
 
 def test_no_changes_says_so(cli, history):

@@ -29,10 +29,14 @@ def scaffold(cli, tmp_path) -> Path:
 
 def test_init_writes_the_whole_scaffold(scaffold):
     names = {str(p.relative_to(scaffold)) for p in scaffold.rglob("*") if p.is_file()}
-    for expected in ("schemas/incident.schema.json", "schemas/taxonomy.yaml",
-                     ".github/workflows/pull-request.yml",
-                     ".github/workflows/pr-comment.yml",
-                     ".github/workflows/publish.yml", ".gitignore"):
+    for expected in (
+        "schemas/incident.schema.json",
+        "schemas/taxonomy.yaml",
+        ".github/workflows/pull-request.yml",
+        ".github/workflows/pr-comment.yml",
+        ".github/workflows/publish.yml",
+        ".gitignore",
+    ):
         assert expected in names
     assert any(name.startswith("incidents/2024/") for name in names)
 
@@ -55,8 +59,12 @@ def test_its_workflows_pass_the_same_hardening_checks(scaffold):
 def test_workflow_templates_are_the_projects_own_but_for_the_install(tmp_path):
     for template in sorted(TEMPLATES.glob("*.yml")):
         own = (ROOT / ".github" / "workflows" / template.name).read_text()
-        assert template.read_text().replace(INSTALL_PLACEHOLDER + '"', '.') \
-            .replace('install "', "install ") == own, template.name
+        assert (
+            template.read_text()
+            .replace(INSTALL_PLACEHOLDER + '"', ".")
+            .replace('install "', "install ")
+            == own
+        ), template.name
 
 
 def test_init_never_overwrites(cli, scaffold):

@@ -29,8 +29,11 @@ def test_missing_path_points_at_the_deepest_existing_value():
 
 def test_timestamps_and_dates_stay_the_text_written():
     data = load("t: 2024-01-15T14:30:00+02:00\nd: 2024-01-15\nq: '2024-01-15'\n").data
-    assert data == {"t": "2024-01-15T14:30:00+02:00", "d": "2024-01-15",
-                    "q": "2024-01-15"}
+    assert data == {
+        "t": "2024-01-15T14:30:00+02:00",
+        "d": "2024-01-15",
+        "q": "2024-01-15",
+    }
 
 
 def test_scalars_follow_yaml_types():

@@ -6,8 +6,18 @@ from conftest import FORMAT_EXAMPLE, add_incident
 
 
 def test_new_writes_a_draft_that_validates(cli, repo):
-    result = cli("new", "Login fails: pool <exhausted>", "--severity", "high",
-                 "--services", "auth,api", "--date", "2024-03-05", "--repo", repo)
+    result = cli(
+        "new",
+        "Login fails: pool <exhausted>",
+        "--severity",
+        "high",
+        "--services",
+        "auth,api",
+        "--date",
+        "2024-03-05",
+        "--repo",
+        repo,
+    )
     assert result.code == 0, result.err
     path = repo / result.out.strip()
     assert path.name == "2024-03-05-login-fails-pool-exhausted.yaml"
@@ -19,11 +29,13 @@ def test_new_writes_a_draft_that_validates(cli, repo):
 
 def test_new_takes_the_next_free_id_of_the_year(cli, repo):
     add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-pool.yaml")
-    result = cli("new", "Second", "--severity", "low", "--date", "2024-06-01",
-                 "--repo", repo)
+    result = cli(
+        "new", "Second", "--severity", "low", "--date", "2024-06-01", "--repo", repo
+    )
     assert "incident_id: INC-2024-002" in (repo / result.out.strip()).read_text()
-    result = cli("new", "Next year", "--severity", "low", "--date", "2025-01-02",
-                 "--repo", repo)
+    result = cli(
+        "new", "Next year", "--severity", "low", "--date", "2025-01-02", "--repo", repo
+    )
     assert "incident_id: INC-2025-001" in (repo / result.out.strip()).read_text()
 
 

@@ -21,7 +21,8 @@ def test_committed_schema_is_the_generated_one():
 
 def test_repository_taxonomy_is_the_packaged_default():
     assert (ROOT / "schemas" / "taxonomy.yaml").read_text() == (
-        DATA / "taxonomy.yaml").read_text()
+        DATA / "taxonomy.yaml"
+    ).read_text()
 
 
 def test_every_model_field_is_in_the_schema_with_a_description():
@@ -47,5 +48,13 @@ def test_schema_is_draft_2020_12_and_self_consistent():
 def test_required_fields_follow_the_format():
     schema = build_schema(load_taxonomy(None))
     assert set(schema["required"]) == {
-        "schema_version", "incident_id", "title", "severity", "status", "start_time",
-        "end_time", "impact_description", "services_affected"}
+        "schema_version",
+        "incident_id",
+        "title",
+        "severity",
+        "status",
+        "start_time",
+        "end_time",
+        "impact_description",
+        "services_affected",
+    }

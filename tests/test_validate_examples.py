@@ -47,6 +47,15 @@ def test_valid_example_passes(path, cli, repo):
 
 def test_there_is_a_negative_example_for_each_rule_family():
     names = {p.stem for p in INVALID}
-    for family in ("timestamp", "time-order", "duration", "readiness", "fault-tree",
-                   "five-whys", "fishbone", "unknown-key", "duplicate"):
+    for family in (
+        "timestamp",
+        "time-order",
+        "duration",
+        "readiness",
+        "fault-tree",
+        "five-whys",
+        "fishbone",
+        "unknown-key",
+        "duplicate",
+    ):
         assert any(family in name for name in names), family

@@ -167,8 +167,12 @@ def _five_whys(data: dict[str, Any], taxonomy: Taxonomy, options: dict) -> Metho
     """
     chain = (data.get("analysis") or {}).get("five_whys") or []
     steps = whys_steps(chain)
-    result = MethodResult(detail={"depth": len(steps), "steps": [
-        {"question": q, "answer": a} for q, a in steps]})
+    result = MethodResult(
+        detail={
+            "depth": len(steps),
+            "steps": [{"question": q, "answer": a} for q, a in steps],
+        }
+    )
     if not steps:
         return result
     minimum = int(options["min_depth"])
@@ -275,8 +279,11 @@ class IncidentAnalysis:
         return {
             "minimal_cut_sets": detail.get("minimal_cut_sets", []),
             "top_event_probability": detail.get("top_event_probability"),
-            **{k: v for k, v in detail.items()
-               if k not in ("minimal_cut_sets", "top_event_probability")},
+            **{
+                k: v
+                for k, v in detail.items()
+                if k not in ("minimal_cut_sets", "top_event_probability")
+            },
         }
 
     def counted_causes(self) -> list[FoundCause]:

@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for name, (handler, configure, help_text) in COMMANDS.items():
         parent = _common(FORMATS.get(name, ("text", "json")))
-        child = sub.add_parser(name, parents=[parent], help=help_text,
-                               description=help_text)
+        child = sub.add_parser(
+            name, parents=[parent], help=help_text, description=help_text
+        )
         configure(child)
         child.set_defaults(handler=handler)
     return parser

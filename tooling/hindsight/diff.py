@@ -30,8 +30,16 @@ WORKTREE = None
 """The revision that stands for the files on disk."""
 
 TRACKED_FIELDS = (
-    "title", "severity", "status", "kind", "start_time", "detected_time",
-    "acknowledged_time", "mitigated_time", "end_time", "duration_minutes",
+    "title",
+    "severity",
+    "status",
+    "kind",
+    "start_time",
+    "detected_time",
+    "acknowledged_time",
+    "mitigated_time",
+    "end_time",
+    "duration_minutes",
     "services_affected",
 )
 
@@ -106,8 +114,10 @@ class DiffReport:
         return any(change.errors for change in self.changes)
 
     def to_dict(self) -> dict[str, Any]:
-        count = {k: sum(c.kind == k for c in self.changes)
-                 for k in ("added", "changed", "removed")}
+        count = {
+            k: sum(c.kind == k for c in self.changes)
+            for k in ("added", "changed", "removed")
+        }
         return {
             "base": self.base,
             "head": self.head,
@@ -142,8 +152,9 @@ def read_revision(repo: Repository, revision: str | None) -> dict[str, bytes]:
     if revision is WORKTREE:
         return {repo.display(p): p.read_bytes() for p in repo.incident_files()}
     _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    listing = _git(repo, "ls-tree", "-r", "-z", "--name-only", revision, "--",
-                   "incidents")
+    listing = _git(
+        repo, "ls-tree", "-r", "-z", "--name-only", revision, "--", "incidents"
+    )
     files = {}
     for name in listing.decode("utf-8", "surrogateescape").split("\0"):
         if name and _is_incident(name):
@@ -157,8 +168,15 @@ def _versions(files: dict[str, bytes], validator: Validator | None) -> list[Vers
         try:
             document = load_bytes(raw, Path(name))
         except LoadError as error:
-            finding = Finding(name, max(error.line, 1), max(error.column, 1), "error",
-                              error.message, "$", "load")
+            finding = Finding(
+                name,
+                max(error.line, 1),
+                max(error.column, 1),
+                "error",
+                error.message,
+                "$",
+                "load",
+            )
             versions.append(Version(name, None, [finding]))
             continue
         findings = validator.check(document, name) if validator else []
@@ -182,19 +200,27 @@ def _compare(before: Version, after: Version) -> IncidentChange:
     old, new = before.data, after.data
     for key in TRACKED_FIELDS:
         if old.get(key) != new.get(key):
-            change.fields.append({"field": key, "before": old.get(key),
-                                  "after": new.get(key)})
-    causes_old, causes_new = _by_id(old.get("root_causes")), _by_id(
-        new.get("root_causes"))
+            change.fields.append(
+                {"field": key, "before": old.get(key), "after": new.get(key)}
+            )
+    causes_old, causes_new = (
+        _by_id(old.get("root_causes")),
+        _by_id(new.get("root_causes")),
+    )
     change.root_causes = {
         "added": sorted(set(causes_new) - set(causes_old)),
         "removed": sorted(set(causes_old) - set(causes_new)),
     }
-    items_old, items_new = _by_id(old.get("action_items")), _by_id(
-        new.get("action_items"))
+    items_old, items_new = (
+        _by_id(old.get("action_items")),
+        _by_id(new.get("action_items")),
+    )
     moved = [
-        {"id": ident, "before": items_old[ident].get("status"),
-         "after": items_new[ident].get("status")}
+        {
+            "id": ident,
+            "before": items_old[ident].get("status"),
+            "after": items_new[ident].get("status"),
+        }
         for ident in sorted(set(items_old) & set(items_new))
         if items_old[ident].get("status") != items_new[ident].get("status")
     ]
@@ -207,8 +233,11 @@ def _compare(before: Version, after: Version) -> IncidentChange:
 
 
 def _unchanged(before: Version, after: Version) -> bool:
-    return before.data == after.data and before.path == after.path and bool(
-        before.document)
+    return (
+        before.data == after.data
+        and before.path == after.path
+        and bool(before.document)
+    )
 
 
 def compare(before: list[Version], after: list[Version]) -> list[IncidentChange]:
@@ -267,7 +296,8 @@ def diff_revisions(
             change.readiness = readiness.to_dict()
     old, new = headline_figures(before, as_of), headline_figures(after, as_of)
     figures = {
-        name: {"before": old[name], "after": new[name]} for name in old
+        name: {"before": old[name], "after": new[name]}
+        for name in old
         if old[name] != new[name]
     }
     return DiffReport(base, head or "working tree", changes, figures)
@@ -305,27 +335,42 @@ def diff_markdown(report: DiffReport, link_base: str | None = None) -> str:
     if not report.changes:
         lines.append("No incident file changes.")
     else:
-        lead = (f"**{counts['added']} new, {counts['changed']} changed, "
-                f"{counts['removed']} removed**")
+        lead = (
+            f"**{counts['added']} new, {counts['changed']} changed, "
+            f"{counts['removed']} removed**"
+        )
         state = f"{errors} error(s) to fix" if errors else "all changed files valid"
-        lines += [f"{lead} · {state}", "", "| | Incident | Title | Status | Findings |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"{lead} · {state}",
+            "",
+            "| | Incident | Title | Status | Findings |",
+            "|---|---|---|---|---|",
+        ]
         marks = {"added": "🆕", "changed": "✏️", "removed": "🗑️"}
         for change in report.changes:
             version = change.after or change.before
             assert version is not None
             status = version.data.get("status", "—")
-            found = (f"{len(change.errors)} error(s)" if change.errors else
-                     f"{len(change.findings)} warning(s)" if change.findings else "—")
+            found = (
+                f"{len(change.errors)} error(s)"
+                if change.errors
+                else f"{len(change.findings)} warning(s)"
+                if change.findings
+                else "—"
+            )
             ident = mdtext.cell(change.incident_id)
             title = mdtext.cell(version.data.get("title", ""))
-            lines.append(f"| {marks[change.kind]} {change.kind} | {ident} | {title} "
-                         f"| {_value(status)} | {found} |")
+            lines.append(
+                f"| {marks[change.kind]} {change.kind} | {ident} | {title} "
+                f"| {_value(status)} | {found} |"
+            )
     if report.figures:
         lines += ["", "| Figure | Before | After |", "|---|---|---|"]
         for name, moved in report.figures.items():
-            lines.append(f"| {_FIGURE_LABELS[name]} | {_value(moved['before'])} "
-                         f"| {_value(moved['after'])} |")
+            lines.append(
+                f"| {_FIGURE_LABELS[name]} | {_value(moved['before'])} "
+                f"| {_value(moved['after'])} |"
+            )
     for change in report.changes:
         lines += ["", *_details(change, link_base)]
     return "\n".join(lines) + "\n"
@@ -335,34 +380,49 @@ def _details(change: IncidentChange, link_base: str | None) -> list[str]:
     version = change.after or change.before
     assert version is not None
     title = mdtext.text(version.data.get("title", version.path))
-    lines = ["<details>",
-             f"<summary>{mdtext.text(change.incident_id)}: {title} ({change.kind})"
-             "</summary>", "",
-             f"File: {_where(version.path, 1, link_base)}", ""]
+    lines = [
+        "<details>",
+        f"<summary>{mdtext.text(change.incident_id)}: {title} ({change.kind})"
+        "</summary>",
+        "",
+        f"File: {_where(version.path, 1, link_base)}",
+        "",
+    ]
     if change.fields:
         lines += ["| Field | Before | After |", "|---|---|---|"]
-        lines += [f"| `{f['field']}` | {_value(f['before'])} | {_value(f['after'])} |"
-                  for f in change.fields]
+        lines += [
+            f"| `{f['field']}` | {_value(f['before'])} | {_value(f['after'])} |"
+            for f in change.fields
+        ]
         lines.append("")
-    for noun, moved in (("Root causes", change.root_causes),
-                        ("Action items", change.action_items)):
+    for noun, moved in (
+        ("Root causes", change.root_causes),
+        ("Action items", change.action_items),
+    ):
         for verb in ("added", "removed"):
             if moved.get(verb):
                 ids = ", ".join(mdtext.text(i) for i in moved[verb])
                 lines.append(f"- {noun} {verb}: {ids}")
         for item in moved.get("status_changed", []):
-            lines.append(f"- Action item {mdtext.text(item['id'])}: "
-                         f"{_value(item['before'])} → {_value(item['after'])}")
+            lines.append(
+                f"- Action item {mdtext.text(item['id'])}: "
+                f"{_value(item['before'])} → {_value(item['after'])}"
+            )
     if change.findings:
         lines += ["", "Findings:", ""]
         for finding in change.findings:
-            lines.append(f"- **{finding.severity}** "
-                         f"{_where(finding.file, finding.line, link_base)}: "
-                         f"{mdtext.message(finding.message)}")
+            lines.append(
+                f"- **{finding.severity}** "
+                f"{_where(finding.file, finding.line, link_base)}: "
+                f"{mdtext.message(finding.message)}"
+            )
     readiness = change.readiness
     if readiness and readiness.get("next_status"):
         todo = readiness["missing_for_next"]
-        lines += ["", f"To move to `{readiness['next_status']}`: "
-                  + ("; ".join(mdtext.message(m) for m in todo) or "nothing more needed")]
+        lines += [
+            "",
+            f"To move to `{readiness['next_status']}`: "
+            + ("; ".join(mdtext.message(m) for m in todo) or "nothing more needed"),
+        ]
     lines += ["", "</details>"]
     return lines

@@ -124,7 +124,9 @@ class Analysis:
 
     impact_level: str | None = field(
         default=None,
-        metadata=doc("How large the impact was, on the severity scale.", enum="severities"),
+        metadata=doc(
+            "How large the impact was, on the severity scale.", enum="severities"
+        ),
     )
     five_whys: list[WhyStep] | list[str] | None = field(
         default=None,
@@ -151,7 +153,9 @@ class Analysis:
 class RootCause:
     """A cause that, removed, would have prevented or shortened the incident."""
 
-    id: str = field(metadata=doc("Unique within the incident, e.g. RC-1.", min_length=1))
+    id: str = field(
+        metadata=doc("Unique within the incident, e.g. RC-1.", min_length=1)
+    )
     category: str = field(
         metadata=doc("One of the taxonomy's root-cause categories.", enum="categories")
     )
@@ -174,7 +178,9 @@ class RootCause:
 class ActionItem:
     """Work agreed in the review to prevent recurrence or limit impact."""
 
-    id: str = field(metadata=doc("Unique within the incident, e.g. AI-1.", min_length=1))
+    id: str = field(
+        metadata=doc("Unique within the incident, e.g. AI-1.", min_length=1)
+    )
     title: str = field(metadata=doc("What will be done, in one line.", min_length=1))
     priority: Priority = field(metadata=doc("high, medium or low."))
     status: ItemStatus = field(

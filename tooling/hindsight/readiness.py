@@ -37,7 +37,9 @@ def _list(data: dict[str, Any], key: str) -> list[Any]:
 
 
 def _items(data: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
-    return [(i, a) for i, a in enumerate(_list(data, "action_items")) if isinstance(a, dict)]
+    return [
+        (i, a) for i, a in enumerate(_list(data, "action_items")) if isinstance(a, dict)
+    ]
 
 
 @requirement("timeline_event")
@@ -53,7 +55,13 @@ def _analysis(data: dict[str, Any], _t: Taxonomy) -> Missing:
     """An `analysis` block or at least one root cause."""
     if data.get("analysis") or _list(data, "root_causes"):
         return []
-    return [((), "add an `analysis` block (five whys, fishbone or fault tree) or `root_causes`")]
+    return [
+        (
+            (),
+            "add an `analysis` block (five whys, fishbone or fault tree) "
+            "or `root_causes`",
+        )
+    ]
 
 
 @requirement("root_cause")

@@ -31,8 +31,9 @@ def incident_metrics(incident: Incident) -> dict[str, int | None]:
     return figures
 
 
-def export_json(data: dict[str, Any], incident: Incident, analysis: IncidentAnalysis
-                ) -> dict[str, Any]:
+def export_json(
+    data: dict[str, Any], incident: Incident, analysis: IncidentAnalysis
+) -> dict[str, Any]:
     """The incident as written, with its metrics and its analysis."""
     return {
         "incident": data,
@@ -54,7 +55,9 @@ def analysis_markdown(analysis: IncidentAnalysis, heading: str = "##") -> str:
     if analysis.root_causes:
         lines += ["| Source | Category | Root cause |", "|---|---|---|"]
         for cause in analysis.root_causes:
-            category = mdtext.cell(cause.category) + (" (guessed)" if cause.guessed else "")
+            category = mdtext.cell(cause.category) + (
+                " (guessed)" if cause.guessed else ""
+            )
             lines.append(
                 f"| {cause.source} | {category} | {mdtext.cell(cause.description)} |"
             )
@@ -90,11 +93,13 @@ def analysis_markdown(analysis: IncidentAnalysis, heading: str = "##") -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_markdown(data: dict[str, Any], incident: Incident,
-                    analysis: IncidentAnalysis) -> str:
+def export_markdown(
+    data: dict[str, Any], incident: Incident, analysis: IncidentAnalysis
+) -> str:
     """The post-incident report as one Markdown document."""
     t = mdtext.text
-    metrics = incident_metrics(incident)
+    metrics = {k: _minutes(v) for k, v in incident_metrics(incident).items()}
+    services = ", ".join(t(s) for s in incident.services_affected)
     lines = [
         f"# Post-incident report: {t(incident.title)}",
         "",
@@ -105,11 +110,11 @@ def export_markdown(data: dict[str, Any], incident: Incident,
         f"- **Status**: {t(incident.status)}",
         f"- **Start time**: {incident.start_time.isoformat()}",
         f"- **End time**: {incident.end_time.isoformat()}",
-        f"- **Duration**: {_minutes(metrics['duration_minutes'])}",
-        f"- **Time to detect**: {_minutes(metrics['time_to_detect_minutes'])}",
-        f"- **Time to acknowledge**: {_minutes(metrics['time_to_acknowledge_minutes'])}",
-        f"- **Time to mitigate**: {_minutes(metrics['time_to_mitigate_minutes'])}",
-        f"- **Services affected**: {', '.join(t(s) for s in incident.services_affected)}",
+        f"- **Duration**: {metrics['duration_minutes']}",
+        f"- **Time to detect**: {metrics['time_to_detect_minutes']}",
+        f"- **Time to acknowledge**: {metrics['time_to_acknowledge_minutes']}",
+        f"- **Time to mitigate**: {metrics['time_to_mitigate_minutes']}",
+        f"- **Services affected**: {services}",
         "",
         "## Impact description",
         "",
@@ -144,7 +149,9 @@ def export_markdown(data: dict[str, Any], incident: Incident,
     if summary["review_date"]:
         lines += ["", "## Review", ""]
         lines.append(f"- **Date**: {t(summary['review_date'])}")
-        lines.append(f"- **Attendees**: {', '.join(t(a) for a in summary['attendees'])}")
+        lines.append(
+            f"- **Attendees**: {', '.join(t(a) for a in summary['attendees'])}"
+        )
         follow = "yes" if summary["follow_up_required"] else "no"
         lines.append(f"- **Follow-up required**: {follow}")
         if summary["next_review_date"]:

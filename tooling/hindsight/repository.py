@@ -70,7 +70,8 @@ def find_incident_files(paths: list[Path]) -> list[Path]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.suffix in INCIDENT_SUFFIXES and p.is_file()
+                if p.suffix in INCIDENT_SUFFIXES
+                and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def next_incident_id(repo: Repository, year: int) -> str:
     for path in repo.incident_files():
         found = scan_incident_id(path.read_text("utf-8", errors="replace"))
         if found and found[0].startswith(prefix):
-            digits = re.match(r"\d+", found[0][len(prefix):])
+            digits = re.match(r"\d+", found[0][len(prefix) :])
             if digits:
                 used = max(used, int(digits.group()))
     return template.format(year=year, number=used + 1)
@@ -43,7 +43,7 @@ def next_incident_id(repo: Repository, year: int) -> str:
 
 def _parse_day(text: str | None) -> date:
     if text is None:
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -51,7 +51,11 @@ def _parse_day(text: str | None) -> date:
 
 
 def new_incident(
-    repo: Repository, *, title: str, severity: str, services: list[str],
+    repo: Repository,
+    *,
+    title: str,
+    severity: str,
+    services: list[str],
     day: str | None,
 ) -> Path:
     """Write a draft incident and return its path."""
@@ -69,7 +73,11 @@ def new_incident(
     if not services and catalogue:
         raise UsageError("--services is required: the taxonomy has a service catalogue")
     start = _parse_day(day)
-    path = repo.incidents_dir / f"{start.year}" / f"{start.isoformat()}-{slugify(title)}.yaml"
+    path = (
+        repo.incidents_dir
+        / f"{start.year}"
+        / f"{start.isoformat()}-{slugify(title)}.yaml"
+    )
     schema = Path("../../schemas/incident.schema.json")
     text = _render_template(
         incident_id=next_incident_id(repo, start.year),

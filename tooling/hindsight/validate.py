@@ -150,7 +150,10 @@ def _additional(error, path, report, taxonomy) -> None:
             hint = f"; known keys: {', '.join(allowed)}"
         where = "at the top level" if not path else f"in {_label(path)}"
         report.add(
-            (*path, key), f"unknown key `{key}` {where}{hint}", "unknown-key", at_key=True
+            (*path, key),
+            f"unknown key `{key}` {where}{hint}",
+            "unknown-key",
+            at_key=True,
         )
 
 
@@ -260,7 +263,9 @@ def _min_items(error, path, report, taxonomy) -> None:
 def _range(error, path, report, taxonomy) -> None:
     bound = error.validator_value
     side = "at least" if error.validator == "minimum" else "at most"
-    report.add(path, f"{_label(path)} is {error.instance}; it must be {side} {bound}", "range")
+    report.add(
+        path, f"{_label(path)} is {error.instance}; it must be {side} {bound}", "range"
+    )
 
 
 _HANDLERS = {
@@ -310,7 +315,7 @@ def _parsed_times(data: dict[str, Any]) -> dict[str, Any]:
 
 def _time_order(times: dict[str, Any], report: _Report) -> None:
     present = [key for key in TIME_ORDER if key in times]
-    for earlier, later in zip(present, present[1:]):
+    for earlier, later in zip(present, present[1:], strict=False):
         if times[later] < times[earlier]:
             report.add(
                 (later,),

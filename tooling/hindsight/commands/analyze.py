@@ -65,7 +65,9 @@ def _analysis_text(record: pipeline.IncidentRecord) -> str:
     lines = [f"{record.incident_id}: {record.incident.title}", "", "Root causes:"]
     for cause in analysis.root_causes:
         guessed = ", guessed" if cause.guessed else ""
-        lines.append(f"  [{cause.source}] {cause.description} ({cause.category}{guessed})")
+        lines.append(
+            f"  [{cause.source}] {cause.description} ({cause.category}{guessed})"
+        )
     tree = analysis.fault_tree
     if tree["minimal_cut_sets"]:
         lines.append("")
@@ -76,8 +78,10 @@ def _analysis_text(record: pipeline.IncidentRecord) -> str:
     uncovered = ", ".join(analysis.uncovered_root_causes) or "none"
     lines += ["", f"Root causes without an action item: {uncovered}"]
     readiness = analysis.readiness
-    lines.append(f"Readiness for {readiness.status}: "
-                 + ("ready" if readiness.ready else "missing " + "; ".join(readiness.missing)))
+    lines.append(
+        f"Readiness for {readiness.status}: "
+        + ("ready" if readiness.ready else "missing " + "; ".join(readiness.missing))
+    )
     if readiness.next_status:
         todo = "; ".join(readiness.missing_for_next) or "nothing more"
         lines.append(f"To move to {readiness.next_status}: {todo}")

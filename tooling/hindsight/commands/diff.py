@@ -14,8 +14,13 @@ from . import out, repository
 
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("base", metavar="BASE", help="the base git revision")
-    parser.add_argument("head", metavar="HEAD", nargs="?", default=None,
-                        help="the head revision (default: the working tree)")
+    parser.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        default=None,
+        help="the head revision (default: the working tree)",
+    )
     parser.add_argument("--as-of", help="the date overdue items are counted at")
     parser.add_argument(
         "--link-base",
@@ -27,8 +32,10 @@ def _options(parser: argparse.ArgumentParser) -> None:
 def _link_base(args: argparse.Namespace) -> str | None:
     if args.link_base:
         return args.link_base
-    server, name = os.environ.get("GITHUB_SERVER_URL"), os.environ.get(
-        "GITHUB_REPOSITORY")
+    server, name = (
+        os.environ.get("GITHUB_SERVER_URL"),
+        os.environ.get("GITHUB_REPOSITORY"),
+    )
     sha = os.environ.get("HINDSIGHT_HEAD_SHA") or os.environ.get("GITHUB_SHA")
     if server and name and sha:
         return f"{server}/{name}/blob/{sha}"
@@ -39,8 +46,9 @@ def _link_base(args: argparse.Namespace) -> str | None:
 def diff_command(args: argparse.Namespace) -> int:
     repo = repository(args)
     try:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else datetime.now(
-            UTC).date()
+        as_of = (
+            date.fromisoformat(args.as_of) if args.as_of else datetime.now(UTC).date()
+        )
     except ValueError:
         raise UsageError(f"--as-of {args.as_of!r} is not a YYYY-MM-DD date") from None
     try:

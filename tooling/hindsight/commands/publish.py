@@ -34,7 +34,8 @@ def notices(records: list[pipeline.IncidentRecord]) -> list[IncidentNotice]:
     for record in records:
         incident = record.incident
         unfinished = [
-            item.title for item in incident.action_items or []
+            item.title
+            for item in incident.action_items or []
             if item.status in ("open", "in_progress")
         ]
         found.append(
@@ -73,7 +74,9 @@ def configured_site_url(repo: Repository) -> str | None:
 
 def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bucket", required=True, help="the S3 bucket")
-    parser.add_argument("--site", type=Path, help="the built site (default: build/site)")
+    parser.add_argument(
+        "--site", type=Path, help="the built site (default: build/site)"
+    )
     parser.add_argument("--prefix", default="", help="key prefix inside the bucket")
     parser.add_argument("--topic-arn", help="SNS topic for the summaries")
     parser.add_argument("--endpoint-url", help="S3/SNS endpoint (for tests)")
@@ -81,7 +84,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--site-url", help="public URL of the site, for links")
     parser.add_argument("--dry-run", action="store_true", help="list, change nothing")
     parser.add_argument(
-        "--force", action="store_true",
+        "--force",
+        action="store_true",
         help="publish even an empty site, or one that deletes most pages",
     )
 
@@ -115,6 +119,8 @@ def publish_command(args: argparse.Namespace) -> int:
         out(json.dumps(outcome.to_dict(), indent=2))
     else:
         prefix = "would upload" if args.dry_run else "uploaded"
-        out(f"{prefix} {len(outcome.uploaded)}, deleted {len(outcome.deleted)}, "
-            f"unchanged {outcome.unchanged}, notified {len(outcome.notified)}")
+        out(
+            f"{prefix} {len(outcome.uploaded)}, deleted {len(outcome.deleted)}, "
+            f"unchanged {outcome.unchanged}, notified {len(outcome.notified)}"
+        )
     return EXIT_OK

@@ -141,3 +141,16 @@ def test_usage_errors_exit_two(cli, repo):
     assert cli("validate", "--repo", repo / "nowhere").code == 2
     assert cli("validate", "--format", "xml").code == 2
     assert cli("frobnicate").code == 2
+
+
+def test_a_partial_readiness_section_keeps_the_other_defaults(cli, repo):
+    (repo / "schemas").mkdir()
+    (repo / "schemas" / "taxonomy.yaml").write_text(
+        "readiness:\n  statuses:\n    draft: []\n    in_review: []\n"
+        "    reviewed: [root_cause, action_item_when_severe]\n    closed: []\n")
+    path = add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-a.yaml")
+    text = path.read_text()
+    path.write_text(text[: text.index("action_items:")] + "lessons_learned: [x]\n")
+    result = cli("validate", "--repo", repo)
+    assert result.code == 1
+    assert "a high incident needs at least one action item" in result.out

@@ -33,6 +33,14 @@ READINESS_RULES = (
 """The requirement names a readiness policy may use."""
 
 
+SETTINGS_SECTIONS = ("readiness", "analyzers", "trends")
+"""Sections whose keys merge one by one over the defaults.
+
+Every other top-level key (severities, categories, the fishbone map, the
+service catalogue) replaces its default as a whole.
+"""
+
+
 class TaxonomyError(LoadError):
     """A taxonomy file that cannot be used; names the file and line."""
 
@@ -104,6 +112,11 @@ def load_taxonomy(path: Path | None) -> Taxonomy:
     except LoadError as error:
         raise TaxonomyError(path, error.message, error.line, error.column) from None
     merged = {**defaults, **document.data}
+    for key in SETTINGS_SECTIONS:  # settings merge key by key; vocabularies replace
+        if isinstance(defaults.get(key), dict) and isinstance(
+            document.data.get(key), dict
+        ):
+            merged[key] = {**defaults[key], **document.data[key]}
     taxonomy = Taxonomy(merged, path, defaults_text + path.read_text("utf-8"))
     return _checked(taxonomy, document)
 

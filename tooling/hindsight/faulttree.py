@@ -11,8 +11,9 @@ causes the top event: no event can be left out of it. The top-event
 probability assumes independent basic events and is exact also for repeated
 events, because the tree is first turned into a reduced ordered binary
 decision diagram (BDD), where each basic event is decided once on every path.
-The minimal cut sets are read off that diagram as a zero-suppressed diagram
-(ZDD), so absorption is exact and their number is known before any is listed.
+The minimal cut sets are built gate by gate as a zero-suppressed diagram
+(ZDD) of sets with absorption at each step, so they are exact with repeated
+events too, and their number is known before any is listed.
 
 This module is a leaf: it uses the standard library only.
 """
@@ -24,11 +25,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from functools import partial
 
 NODE_KEYS = ("event", "gate", "children", "id", "probability")
 GATES = ("and", "or")
 MAX_DEPTH = 200
 MAX_CUT_SETS = 10_000
+WORK_BUDGET = 100_000
+RETRY_BUDGET = 50_000
 
 Path = tuple[str | int, ...]
 
@@ -162,9 +166,10 @@ def _check_gate_node(node: dict, path: Path, name: str) -> list[TreeProblem]:
         problems.append(TreeProblem((*path, "gate"), _bad_gate(name, node["gate"])))
     children = node["children"]
     if not isinstance(children, list) or not children:
+        found = "empty" if children in ([], None) else f"{_kind(children)}"
         message = (
-            f"{_cap(name)} has `children` that is not a non-empty list "
-            f"({children!r}); list at least one child event."
+            f"The `children` of {name} must be a non-empty list, not {found}; "
+            "list at least one child event."
         )
         problems.append(TreeProblem((*path, "children"), message))
     if "probability" in node:
@@ -205,12 +210,32 @@ def _check_leaf(node: dict, path: Path, name: str) -> list[TreeProblem]:
             )
             problems.append(TreeProblem((*path, "id"), message))
     if "probability" in node and _probability(node["probability"]) is None:
-        message = (
-            f"The probability of {name} must be a number from 0 to 1, "
-            f"got {node['probability']!r}."
+        value, written = node["probability"], _as_yaml_number(node["probability"])
+        got = (
+            f"{value!r}" if written is None else f"the text {value!r}; write {written}"
         )
+        message = f"The probability of {name} must be a number from 0 to 1, got {got}."
         problems.append(TreeProblem((*path, "probability"), message))
     return problems
+
+
+def _as_yaml_number(value: object) -> str | None:
+    """A probability that YAML read as text (`5%`, `1e-4`), written so that
+    YAML reads a number; None if it is no such text."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        return None
+    if not 0 <= number <= 1:
+        return None
+    written = repr(number)
+    if "e" in written:  # YAML needs a dot and a signed exponent: 1.0e-09
+        mantissa, exponent = f"{number:e}".split("e")
+        written = f"{mantissa.rstrip('0')}0e{exponent}"
+    return written
 
 
 def _leaf_record(node: dict, path: Path, problems: list) -> _Leaf | None:
@@ -314,7 +339,7 @@ def _where(path: Path) -> str:
 
 def _kind(value: object) -> str:
     names = {list: "a list", str: "text", bool: "true or false", int: "a number"}
-    names |= {float: "a number", type(None): "empty"}
+    names |= {float: "a number", type(None): "empty", dict: "a mapping"}
     return names.get(type(value), f"a value of type {type(value).__name__}")
 
 
@@ -331,23 +356,32 @@ def _closest(word: str, choices: tuple[str, ...]) -> str | None:
 # Decision diagrams
 
 
-class _Bdd:
-    """A reduced ordered BDD; node 0 is false, node 1 is true.
+class _Overflow(Exception):
+    """A decision diagram needed more steps than its budget allows."""
 
-    Variables are numbered in the order of analysis; a node's children are
-    always created before it, so node numbers order the diagram bottom-up.
+
+class _Diagram:
+    """The node store shared by both kinds of diagram; 0 and 1 are terminals.
+
+    Variables are numbered in analysis order. A node's children are created
+    before it, so node numbers order a diagram bottom-up. Every memoised step
+    counts against a budget, so that no tree makes the analysis run for long
+    or fill the memory.
     """
 
-    def __init__(self, variables: int) -> None:
-        self.var = [variables, variables]
+    def __init__(self, budget: int) -> None:
+        self.var = [sys.maxsize, sys.maxsize]
         self.low = [0, 1]
         self.high = [0, 1]
         self._unique: dict[tuple[int, int, int], int] = {}
-        self._memo: dict[tuple[str, int, int], int] = {}
+        self._memo: dict[tuple, int] = {}
+        self._budget = budget
 
-    def node(self, var: int, low: int, high: int) -> int:
-        if low == high:
-            return low
+    @property
+    def work(self) -> int:
+        return len(self._memo)
+
+    def _make(self, var: int, low: int, high: int) -> int:
         key = (var, low, high)
         found = self._unique.get(key)
         if found is None:
@@ -357,31 +391,14 @@ class _Bdd:
             self.high.append(high)
         return found
 
-    def apply(self, gate: str, a: int, b: int) -> int:
-        """The gate over two diagrams (Shannon decomposition, memoised)."""
-        if a > b:
-            a, b = b, a
-        done = _gate_shortcut(gate, a, b)
-        if done is not None:
-            return done
-        key = (gate, a, b)
-        found = self._memo.get(key)
-        if found is None:
-            top = min(self.var[a], self.var[b])
-            a0, a1 = self._cofactors(a, top)
-            b0, b1 = self._cofactors(b, top)
-            low = self.apply(gate, a0, b0)
-            found = self.node(top, low, self.apply(gate, a1, b1))
-            self._memo[key] = found
-        return found
-
-    def _cofactors(self, node: int, var: int) -> tuple[int, int]:
-        if self.var[node] != var:
-            return node, node
-        return self.low[node], self.high[node]
+    def _remember(self, key: tuple, node: int) -> int:
+        self._memo[key] = node
+        if len(self._memo) > self._budget:
+            raise _Overflow
+        return node
 
     def reachable(self, root: int) -> list[int]:
-        """Inner nodes under root, bottom-up."""
+        """The inner nodes under root, bottom-up."""
         seen, stack = set(), [root]
         while stack:
             node = stack.pop()
@@ -391,36 +408,90 @@ class _Bdd:
         return sorted(seen)
 
 
-def _gate_shortcut(gate: str, a: int, b: int) -> int | None:
-    """The result when it needs no decomposition (a <= b)."""
-    if a == b:
-        return a
-    if gate == "and":
-        return 0 if a == 0 else (b if a == 1 else None)
-    return b if a == 0 else (1 if a == 1 else None)
-
-
-class _Zdd:
-    """A zero-suppressed diagram of a family of sets; 0 is {}, 1 is {{}}."""
-
-    def __init__(self) -> None:
-        self.var = [sys.maxsize, sys.maxsize]
-        self.low = [0, 1]
-        self.high = [0, 1]
-        self._unique: dict[tuple[int, int, int], int] = {}
-        self._memo: dict[tuple[int, int], int] = {}
+class _Bdd(_Diagram):
+    """A reduced ordered BDD: a node decides its variable, low is false."""
 
     def node(self, var: int, low: int, high: int) -> int:
-        """The family low + {s | {var} : s in high}."""
-        if high == 0:
-            return low
-        key = (var, low, high)
-        found = self._unique.get(key)
+        return low if low == high else self._make(var, low, high)
+
+    def apply(self, absorbing: int, a: int, b: int) -> int:
+        """AND (absorbing 0) or OR (absorbing 1) by Shannon decomposition."""
+        if a > b:
+            a, b = b, a
+        if a <= 1 or a == b:
+            return a if a == absorbing or a == b else b
+        key = (absorbing, a, b)
+        found = self._memo.get(key)
         if found is None:
-            found = self._unique[key] = len(self.var)
-            self.var.append(var)
-            self.low.append(low)
-            self.high.append(high)
+            var, low, high = self.var, self.low, self.high
+            top = min(var[a], var[b])
+            a0, a1 = (low[a], high[a]) if var[a] == top else (a, a)
+            b0, b1 = (low[b], high[b]) if var[b] == top else (b, b)
+            node = self.node(
+                top, self.apply(absorbing, a0, b0), self.apply(absorbing, a1, b1)
+            )
+            found = self._remember(key, node)
+        return found
+
+
+_ABSORBING = {"and": 0, "or": 1}
+
+
+class _Zdd(_Diagram):
+    """A zero-suppressed diagram of a family of sets: 0 is {}, 1 is {{}}.
+
+    A node stands for low + {s + {var} : s in high}.
+    """
+
+    def node(self, var: int, low: int, high: int) -> int:
+        return low if high == 0 else self._make(var, low, high)
+
+    def _split(self, node: int, var: int) -> tuple[int, int]:
+        if self.var[node] != var:
+            return node, 0
+        return self.low[node], self.high[node]
+
+    def union(self, p: int, q: int) -> int:
+        if p > q:
+            p, q = q, p
+        if p == 0 or p == q:
+            return q
+        key = ("|", p, q)
+        found = self._memo.get(key)
+        if found is None:
+            var = min(self.var[p], self.var[q])
+            (p0, p1), (q0, q1) = self._split(p, var), self._split(q, var)
+            node = self.node(var, self.union(p0, q0), self.union(p1, q1))
+            found = self._remember(key, node)
+        return found
+
+    def product(self, p: int, q: int) -> int:
+        """Every union of one set of p with one set of q."""
+        if p > q:
+            p, q = q, p
+        if p <= 1:
+            return 0 if p == 0 else q
+        key = ("*", p, q)
+        found = self._memo.get(key)
+        if found is None:
+            var = min(self.var[p], self.var[q])
+            (p0, p1), (q0, q1) = self._split(p, var), self._split(q, var)
+            high = self.union(self.product(p1, q0), self.product(p1, q1))
+            high = self.union(high, self.product(p0, q1))
+            node = self.node(var, self.product(p0, q0), high)
+            found = self._remember(key, node)
+        return found
+
+    def minimal(self, f: int) -> int:
+        """The sets of f that contain no other set of f (absorption)."""
+        if f <= 1:
+            return f
+        key = ("min", f)
+        found = self._memo.get(key)
+        if found is None:
+            low = self.minimal(self.low[f])
+            high = self.without(self.minimal(self.high[f]), low)
+            found = self._remember(key, self.node(self.var[f], low, high))
         return found
 
     def without(self, p: int, q: int) -> int:
@@ -431,71 +502,79 @@ class _Zdd:
             return p
         if p == 1:
             return 0 if self._has_empty_set(q) else 1
-        key = (p, q)
+        key = ("-", p, q)
         found = self._memo.get(key)
         if found is None:
-            found = self._memo[key] = self._without_step(p, q)
+            var = self.var[p]
+            if self.var[q] < var:
+                found = self.without(p, self.low[q])
+            else:
+                q0, q1 = self._split(q, var)
+                low = self.without(self.low[p], q0)
+                high = self.without(self.without(self.high[p], q0), q1)
+                found = self.node(var, low, high)
+            found = self._remember(key, found)
         return found
 
-    def _without_step(self, p: int, q: int) -> int:
-        vp, vq = self.var[p], self.var[q]
-        if vq < vp:
-            return self.without(p, self.low[q])
-        low = self.without(self.low[p], q if vp < vq else self.low[q])
-        high = self.without(self.high[p], q if vp < vq else self.low[q])
-        if vp == vq:
-            high = self.without(high, self.high[q])
-        return self.node(vp, low, high)
+    def up_to(self, f: int, size: int) -> int:
+        """The sets of f with at most `size` members."""
+        if f <= 1:
+            return f
+        if size == 0:
+            return 1 if self._has_empty_set(f) else 0
+        key = ("<=", f, size)
+        found = self._memo.get(key)
+        if found is None:
+            low = self.up_to(self.low[f], size)
+            node = self.node(self.var[f], low, self.up_to(self.high[f], size - 1))
+            found = self._remember(key, node)
+        return found
 
-    def _has_empty_set(self, q: int) -> bool:
-        while q > 1:
-            q = self.low[q]
-        return q == 1
+    def _has_empty_set(self, f: int) -> bool:
+        while f > 1:
+            f = self.low[f]
+        return f == 1
 
-    def sizes(self, root: int) -> list[dict[int, int]]:
-        """For each node, how many of its sets there are of each size."""
-        counts: list[dict[int, int]] = [{}, {0: 1}]
-        for node in range(2, root + 1):
+    def sizes(self, root: int) -> dict[int, dict[int, int]]:
+        """For each node under root, how many sets it has of each size."""
+        counts: dict[int, dict[int, int]] = {0: {}, 1: {0: 1}}
+        for node in self.reachable(root):
             merged = dict(counts[self.low[node]])
             for size, count in counts[self.high[node]].items():
                 merged[size + 1] = merged.get(size + 1, 0) + count
-            counts.append(merged)
+            counts[node] = merged
         return counts
 
-    def sets_of_size(self, root: int, size: int, counts: list) -> Iterator[tuple]:
-        """The sets of one size, each found without a dead end."""
-        stack = [(root, size, ())]
+    def sets_of_size(self, root: int, size: int, counts: dict) -> Iterator[list]:
+        """The sets of one size; the counts steer around dead ends."""
+        # A set under construction is a chain of (var, rest) pairs, so that
+        # a step costs the same however large the set already is.
+        stack: list[tuple[int, int, tuple | None]] = [(root, size, None)]
         while stack:
             node, need, chosen = stack.pop()
             if node <= 1:
-                yield chosen
+                found = []
+                while chosen:
+                    var, chosen = chosen
+                    found.append(var)
+                yield found
                 continue
-            if counts[self.low[node]].get(need):
-                stack.append((self.low[node], need, chosen))
-            if need and counts[self.high[node]].get(need - 1):
-                chosen_here = (*chosen, self.var[node])
-                stack.append((self.high[node], need - 1, chosen_here))
-
-
-def _minimal_solutions(bdd: _Bdd, root: int, zdd: _Zdd) -> int:
-    """The minimal cut sets of a monotone function, as a ZDD."""
-    family = {0: 0, 1: 1}
-    for node in bdd.reachable(root):
-        low = family[bdd.low[node]]
-        high = zdd.without(family[bdd.high[node]], low)
-        family[node] = zdd.node(bdd.var[node], low, high)
-    return family[root]
+            low, high = self.low[node], self.high[node]
+            if counts[low].get(need):
+                stack.append((low, need, chosen))
+            if need and counts[high].get(need - 1):
+                stack.append((high, need - 1, (self.var[node], chosen)))
 
 
 @contextmanager
 def _recursion_room(frames: int) -> Iterator[None]:
-    """Allow the diagram operations to recurse once per variable.
+    """Let the diagram operations recurse about once per variable.
 
     Their depth grows with the number of basic events, not with the size of
-    the diagram; in Python 3.11 such calls do not grow the C stack.
+    a diagram; since Python 3.11 such calls do not grow the C stack.
     """
     before = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(before, before + frames))
+    sys.setrecursionlimit(before + frames)
     try:
         yield
     finally:
@@ -510,9 +589,9 @@ def _recursion_room(frames: int) -> Iterator[None]:
 class EventImportance:
     """How much one basic event matters to the top event.
 
-    Birnbaum: P(top | event) - P(top | no event), how much the top event
+    Birnbaum: P(top | event) - P(top | no event), how strongly the top event
     depends on it. Fussell-Vesely: 1 - P(top | no event) / P(top), the share
-    of the risk removed if the event were made impossible.
+    of the risk that goes away if the event is made impossible.
     """
 
     event_id: str
@@ -526,9 +605,16 @@ class EventImportance:
 class FaultTreeResult:
     """The analysis of one fault tree.
 
-    `minimal_cut_sets` holds at most MAX_CUT_SETS (10,000) sets, smallest
-    first; `cut_sets_truncated` says the cap was hit, and `cut_set_count`
-    is the exact number of minimal cut sets either way.
+    Limits, so that no tree makes the analysis hang:
+    - `minimal_cut_sets` lists at most MAX_CUT_SETS (10,000) sets, smallest
+      first. `cut_set_count` is the exact number of minimal cut sets. When
+      even counting them takes more than WORK_BUDGET (100,000) diagram
+      steps, the list holds every minimal cut set of up to some number of
+      events that RETRY_BUDGET (50,000) more steps reach, and
+      `cut_set_count` is None. `cut_sets_truncated` is True in both cases.
+    - The exact top-event probability takes at most WORK_BUDGET steps (a
+      fraction of a second); past that, `probability_skipped` is True and
+      the probability and the importance figures are None.
     """
 
     top_event: str
@@ -537,7 +623,8 @@ class FaultTreeResult:
     cut_sets_truncated: bool
     top_event_probability: float | None
     importance: list[EventImportance]
-    cut_set_count: int = 0
+    cut_set_count: int | None = None
+    probability_skipped: bool = False
 
     def to_dict(self) -> dict:
         """A JSON-ready mapping; figures rounded to 12 significant digits."""
@@ -557,37 +644,36 @@ def analyze_fault_tree(tree: dict) -> FaultTreeResult:
     errors = [p for p in check_structure(tree) if p.severity == "error"]
     if errors:
         raise ValueError(
-            f"the fault tree has {len(errors)} problem(s); "
-            f"first: {errors[0].message}"
+            f"the fault tree has {len(errors)} error(s); first: {errors[0].message}"
         )
     events: dict[str, str] = {}
     probabilities: dict[str, float] = {}
     _collect(tree, events, probabilities)
-    order = list(events)
-    with _recursion_room(4 * len(order) + MAX_DEPTH):
-        bdd = _Bdd(len(order))
-        root = _build(tree, bdd, {key: i for i, key in enumerate(order)})
-        zdd = _Zdd()
-        family = _minimal_solutions(bdd, root, zdd)
-    cut_sets, count = _list_cut_sets(zdd, family, order)
-
-    chances = None
-    if len(probabilities) == len(order):
-        chances = [probabilities[key] for key in order]
-    top, importance = _importance(bdd, root, order, events, chances, cut_sets)
+    shape = _shape(tree)
+    order = list(dict.fromkeys(_keys(shape)))
+    index = {key: number for number, key in enumerate(order)}
+    chances = [probabilities.get(key) for key in order]
+    with _recursion_room(4 * len(order) + 3 * MAX_DEPTH):
+        zdd, family, complete = _cut_set_family(shape, index)
+        cut_sets, count = _list_cut_sets(zdd, family, order)
+        figures = None
+        if None not in chances:
+            figures = _probability_figures(shape, index, chances)
+    importance = _importance(order, events, chances, figures, cut_sets)
     return FaultTreeResult(
         top_event=tree["event"].strip(),
         basic_events=events,
         minimal_cut_sets=cut_sets,
-        cut_sets_truncated=count > len(cut_sets),
-        top_event_probability=top,
+        cut_sets_truncated=not complete or count > len(cut_sets),
+        top_event_probability=figures[0] if figures else None,
         importance=importance,
-        cut_set_count=count,
+        cut_set_count=count if complete else None,
+        probability_skipped=None not in chances and figures is None,
     )
 
 
 def _collect(node: dict, events: dict, probabilities: dict) -> None:
-    """Basic events in order of first appearance (depth first)."""
+    """Basic events as written, in order of first appearance, depth first."""
     if "children" in node:
         for child in node["children"]:
             _collect(child, events, probabilities)
@@ -598,20 +684,138 @@ def _collect(node: dict, events: dict, probabilities: dict) -> None:
         probabilities.setdefault(key, float(node["probability"]))
 
 
-def _build(node: dict, bdd: _Bdd, index: dict[str, int]) -> int:
-    if "children" not in node:
-        return bdd.node(index[_key(node)], 0, 1)
-    parts = [_build(child, bdd, index) for child in node["children"]]
-    # Folding from the last child keeps wide gates cheap: each new child's
-    # variables come before everything folded so far.
-    result = parts.pop()
-    while parts:
-        result = bdd.apply(node["gate"], parts.pop(), result)
-    return result
-
-
 def _key(node: dict) -> str:
     return node["id"].strip() if "id" in node else node["event"].strip()
+
+
+# A shape is the tree as the diagrams see it: a basic event's key, or a pair
+# of a gate and its parts.
+Shape = str | tuple[str, list]
+
+
+def _shape(node: dict) -> Shape:
+    """The tree with gates of one kind under each other merged, one-child
+    gates dropped, and parts that share basic events put side by side.
+
+    None of this changes which sets of events cause the top event. It puts
+    related events close together in the variable order (first appearance,
+    depth first), which keeps the decision diagrams small.
+    """
+    if "children" not in node:
+        return _key(node)
+    kind, parts = node["gate"], []
+    for child in node["children"]:
+        part = _shape(child)
+        if isinstance(part, tuple) and part[0] == kind:
+            parts.extend(part[1])
+        else:
+            parts.append(part)
+    return parts[0] if len(parts) == 1 else (kind, _side_by_side(parts))
+
+
+def _side_by_side(parts: list[Shape]) -> list[Shape]:
+    """Parts linked by shared events (directly or through others) next to
+    each other, each group where its first part was; else as written."""
+    group = list(range(len(parts)))
+
+    def first(number: int) -> int:
+        while group[number] != number:
+            number = group[number] = group[group[number]]
+        return number
+
+    owner: dict[str, int] = {}
+    for number, part in enumerate(parts):
+        for key in _keys(part):
+            a, b = first(number), first(owner.setdefault(key, number))
+            group[max(a, b)] = min(a, b)
+    return [parts[number] for number in sorted(range(len(parts)), key=first)]
+
+
+def _keys(shape: Shape) -> Iterator[str]:
+    if isinstance(shape, str):
+        yield shape
+        return
+    for part in shape[1]:
+        yield from _keys(part)
+
+
+def _fold(shape: Shape, leaf, gate) -> int:
+    """Turn a shape into a diagram bottom-up: leaves first, then each gate."""
+    if isinstance(shape, str):
+        return leaf(shape)
+    kind, parts = shape
+    return gate(kind, [_fold(part, leaf, gate) for part in parts])
+
+
+def _pairwise(combine, parts: list[int]) -> int:
+    """Combine neighbours, then neighbours of the results, and so on.
+
+    Each step joins diagrams of about the same size, which costs far less
+    than adding one child at a time to an ever larger diagram.
+    """
+    while len(parts) > 1:
+        pairs = zip(parts[::2], parts[1::2], strict=False)
+        joined = [combine(a, b) for a, b in pairs]
+        parts = joined + parts[len(joined) * 2 :]
+    return parts[0]
+
+
+def _cut_set_family(shape: Shape, index: dict) -> tuple[_Zdd, int, bool]:
+    """The minimal cut sets as a ZDD, and whether they are all there.
+
+    All of them within WORK_BUDGET steps; past that, all those of at most
+    1, 2, 3, ... events, for as long as RETRY_BUDGET steps in all allow and
+    the list is below its cap.
+    """
+    try:
+        builder = _CutSets(WORK_BUDGET, index, None)
+        return builder.zdd, _fold(shape, builder.leaf, builder.gate), True
+    except _Overflow:
+        pass
+    best, budget = (_Zdd(0), 0), RETRY_BUDGET
+    for limit in range(1, len(index) + 1):
+        builder = _CutSets(budget, index, limit)
+        try:
+            family = _fold(shape, builder.leaf, builder.gate)
+        except _Overflow:
+            break
+        if not builder.cut:
+            return builder.zdd, family, True
+        best, budget = (builder.zdd, family), budget - builder.zdd.work
+        if sum(builder.zdd.sizes(family)[family].values()) >= MAX_CUT_SETS:
+            break
+    return (*best, False)
+
+
+class _CutSets:
+    """Builds the minimal cut sets of a shape, gate by gate, as a ZDD.
+
+    With a limit, every family keeps only its sets of at most `limit`
+    events; that is exact for those sets, since a smaller cut set is made of
+    smaller parts. `cut` says whether the limit removed anything.
+    """
+
+    def __init__(self, budget: int, index: dict, limit: int | None) -> None:
+        self.zdd = _Zdd(budget)
+        self.index = index
+        self.limit = limit
+        self.cut = False
+
+    def leaf(self, key: str) -> int:
+        return self.zdd.node(self.index[key], 0, 1)
+
+    def gate(self, kind: str, parts: list[int]) -> int:
+        if kind == "or":
+            return self.zdd.minimal(_pairwise(self.zdd.union, parts))
+        return _pairwise(self._product, parts)
+
+    def _product(self, a: int, b: int) -> int:
+        family = self.zdd.product(a, b)
+        if self.limit is not None:
+            kept = self.zdd.up_to(family, self.limit)
+            self.cut = self.cut or kept != family
+            family = kept
+        return self.zdd.minimal(family)
 
 
 def _list_cut_sets(zdd: _Zdd, root: int, order: list[str]) -> tuple[list, int]:
@@ -621,9 +825,8 @@ def _list_cut_sets(zdd: _Zdd, root: int, order: list[str]) -> tuple[list, int]:
     rest is a fixed selection of the size where the cap fell.
     """
     counts = zdd.sizes(root)
-    by_size = counts[root]
     listed: list[list[str]] = []
-    for size in sorted(by_size):
+    for size in sorted(counts[root]):
         room = MAX_CUT_SETS - len(listed)
         if room <= 0:
             break
@@ -633,45 +836,25 @@ def _list_cut_sets(zdd: _Zdd, root: int, order: list[str]) -> tuple[list, int]:
             if len(batch) == room:
                 break
         listed.extend(sorted(batch))
-    return listed, sum(by_size.values())
+    return listed, sum(counts[root].values())
 
 
-def _importance(bdd, root, order, events, chances, cut_sets):
-    """Top-event probability and each event's importance, most risk first.
+def _probability_figures(shape: Shape, index: dict, chances: list[float]):
+    """P(top) and each event's (Birnbaum, Fussell-Vesely), or None past budget.
 
-    One pass up the diagram gives P(top); one pass down gives, for every
-    event at once, the Birnbaum figure as the sum over its decision nodes of
-    (chance of reaching the node) * (P(high branch) - P(low branch)).
+    One pass up the BDD gives P(top). One pass down gives every Birnbaum
+    figure at once: the sum, over the event's decision nodes, of the chance
+    of reaching the node times P(high branch) - P(low branch).
     """
-    first_cut = {}
-    for rank, cut_set in enumerate(cut_sets):
-        for key in cut_set:
-            first_cut.setdefault(key, rank)
-    if chances is None:
-        figures = {key: (None, None) for key in order}
-        top = None
-    else:
-        top, figures = _figures(bdd, root, order, chances)
-
-    def rank(entry: EventImportance) -> tuple:
-        fv, birnbaum = entry.fussell_vesely, entry.birnbaum
-        return (
-            -(fv if fv is not None else -1.0),
-            -(birnbaum if birnbaum is not None else -1.0),
-            first_cut.get(entry.event_id, len(cut_sets)),
-            entry.event_id,
+    bdd = _Bdd(WORK_BUDGET)
+    try:
+        root = _fold(
+            shape,
+            lambda key: bdd.node(index[key], 0, 1),
+            lambda gate, parts: _pairwise(partial(bdd.apply, _ABSORBING[gate]), parts),
         )
-
-    entries = [
-        EventImportance(
-            key, events[key], None if chances is None else chances[i], *figures[key]
-        )
-        for i, key in enumerate(order)
-    ]
-    return top, sorted(entries, key=rank)
-
-
-def _figures(bdd: _Bdd, root: int, order: list[str], chances: list[float]):
+    except _Overflow:
+        return None
     nodes = bdd.reachable(root)
     prob = {0: 0.0, 1: 1.0}
     for node in nodes:
@@ -679,24 +862,48 @@ def _figures(bdd: _Bdd, root: int, order: list[str], chances: list[float]):
         prob[node] = (1 - p) * prob[bdd.low[node]] + p * prob[bdd.high[node]]
     top = prob[root]
 
-    reach = dict.fromkeys(nodes, 0.0)
+    reach = dict.fromkeys([0, 1, *nodes], 0.0)
     reach[root] = 1.0
-    birnbaum = [0.0] * len(order)
+    birnbaum = [0.0] * len(chances)
     for node in reversed(nodes):
         var, low, high = bdd.var[node], bdd.low[node], bdd.high[node]
-        p, r = chances[var], reach[node]
-        birnbaum[var] += r * (prob[high] - prob[low])
-        if low > 1:
-            reach[low] += r * (1 - p)
-        if high > 1:
-            reach[high] += r * p
+        birnbaum[var] += reach[node] * (prob[high] - prob[low])
+        reach[low] += reach[node] * (1 - chances[var])
+        reach[high] += reach[node] * chances[var]
 
-    figures = {}
-    for var, key in enumerate(order):
+    figures = []
+    for var, p in enumerate(chances):
         b = max(0.0, birnbaum[var])
-        fv = None if top == 0 else min(1.0, chances[var] * b / top)
-        figures[key] = (b, fv)
+        figures.append((b, None if top == 0 else min(1.0, p * b / top)))
     return top, figures
+
+
+def _importance(order, events, chances, figures, cut_sets) -> list[EventImportance]:
+    """Each event's importance, the one whose removal cuts most risk first.
+
+    Without probabilities, events in the smallest cut sets come first.
+    """
+    first_cut: dict[str, int] = {}
+    for rank, cut_set in enumerate(cut_sets):
+        for key in cut_set:
+            first_cut.setdefault(key, rank)
+    entries = []
+    for var, key in enumerate(order):
+        birnbaum, fv = figures[1][var] if figures else (None, None)
+        entries.append(EventImportance(key, events[key], chances[var], birnbaum, fv))
+
+    def rank(entry: EventImportance) -> tuple:
+        # Rounded, so that figures equal but for float noise tie; a missing
+        # figure ranks below every known one.
+        fv, birnbaum = _rounded(entry.fussell_vesely), _rounded(entry.birnbaum)
+        return (
+            1.0 if fv is None else -fv,
+            1.0 if birnbaum is None else -birnbaum,
+            first_cut.get(entry.event_id, len(cut_sets)),
+            entry.event_id,
+        )
+
+    return sorted(entries, key=rank)
 
 
 def _rounded(value: float | None) -> float | None:

@@ -278,7 +278,7 @@ def test_setting_what_is_already_there_writes_nothing(cli, queue_repo):
     [
         (
             ("INC-2024-043", "AI-1", "--status", "open"),
-            "no incident INC-2024-043 under incidents/; did you mean INC-2024-042?",
+            "no incident `INC-2024-043` under incidents/; did you mean INC-2024-042?",
         ),
         (
             ("INC-2024-042", "AI-9", "--status", "open"),

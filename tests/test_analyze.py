@@ -198,4 +198,4 @@ def test_export_json_and_markdown(cli, repo):
 def test_export_of_an_unknown_id_is_a_usage_error(cli, repo):
     result = cli("export", "--repo", repo, "INC-1999-999")
     assert result.code == 2
-    assert "no incident has this id" in result.err
+    assert "no incident `INC-1999-999` under incidents/" in result.err

@@ -705,8 +705,8 @@ def test_an_unknown_incident_id_is_an_error(cli, repo, aws):
         "collect", "INC-1999-001", "--repo", repo, "--logs", GROUP, "--pattern", "x"
     )
 
-    assert run.code == 1
-    assert "no incident `INC-1999-001`" in run.err
+    assert run.code == 2
+    assert "no incident `INC-1999-001` under incidents/" in run.err
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ which git ignores.
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +17,20 @@ from pathlib import Path
 from .taxonomy import Taxonomy, load_taxonomy
 
 INCIDENT_SUFFIXES = (".yaml", ".yml")
+
+_ID_LINE = re.compile(r"^incident_id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
+
+
+def scan_incident_id(text: str) -> tuple[str, int] | None:
+    """The incident id of a file's text and its line, without parsing YAML."""
+    match = _ID_LINE.search(text)
+    if not match:
+        return None
+    return match.group(1), text.count("\n", 0, match.start()) + 1
+
+
+class IncidentNotFound(LookupError):
+    """No file, or several files, hold the incident asked for."""
 
 
 @dataclass
@@ -53,6 +69,39 @@ class Repository:
         if not self.incidents_dir.is_dir():
             return []
         return find_incident_files([self.incidents_dir])
+
+    def incident_ids(self) -> dict[str, list[Path]]:
+        """Every incident id of the repository and the files that use it.
+
+        Ids are read from each file's ``incident_id:`` line, without parsing.
+        """
+        found: dict[str, list[Path]] = {}
+        for path in self.incident_files():
+            try:
+                scanned = scan_incident_id(path.read_text("utf-8", errors="replace"))
+            except OSError:
+                continue
+            if scanned:
+                found.setdefault(scanned[0], []).append(path)
+        return found
+
+    def find_incident(self, target: str) -> Path:
+        """The file of an incident named by its path or by its id."""
+        given = Path(target)
+        if given.suffix in INCIDENT_SUFFIXES and given.is_file():
+            return given
+        ids = self.incident_ids()
+        paths = ids.get(target, [])
+        if len(paths) > 1:
+            names = ", ".join(self.display(p) for p in paths)
+            raise IncidentNotFound(
+                f"incident `{target}` is in several files: {names}"
+            )
+        if not paths:
+            close = difflib.get_close_matches(target, list(ids), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise IncidentNotFound(f"no incident `{target}` under incidents/{hint}")
+        return paths[0]
 
     def display(self, path: Path) -> str:
         """A path as shown to users: relative to the repository root."""

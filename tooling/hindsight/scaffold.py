@@ -16,7 +16,6 @@ from jinja2 import Environment
 
 from .cli import UsageError
 from .repository import Repository
-from .validate import scan_incident_id
 
 
 def slugify(title: str, limit: int = 60) -> str:
@@ -32,10 +31,9 @@ def next_incident_id(repo: Repository, year: int) -> str:
     head, _, _tail = template.partition("{number")
     prefix = head.format(year=year)
     used = 0
-    for path in repo.incident_files():
-        found = scan_incident_id(path.read_text("utf-8", errors="replace"))
-        if found and found[0].startswith(prefix):
-            digits = re.match(r"\d+", found[0][len(prefix) :])
+    for ident in repo.incident_ids():
+        if ident.startswith(prefix):
+            digits = re.match(r"\d+", ident[len(prefix) :])
             if digits:
                 used = max(used, int(digits.group()))
     return template.format(year=year, number=used + 1)

@@ -13,7 +13,6 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import fastjsonschema
@@ -30,6 +29,7 @@ from .model import (
     minutes_between,
     parse_timestamp,
 )
+from .repository import scan_incident_id  # noqa: F401  (used by importers)
 from .schema import build_schema
 from .taxonomy import Taxonomy
 
@@ -493,17 +493,6 @@ def _file_name(data: dict[str, Any], report: _Report) -> None:
 
 # Repository-wide rules -------------------------------------------------------
 
-_ID_LINE = re.compile(r"^incident_id:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
-
-
-def scan_incident_id(text: str) -> tuple[str, int] | None:
-    """The incident id of a file's text and its line, without parsing YAML."""
-    match = _ID_LINE.search(text)
-    if not match:
-        return None
-    return match.group(1), text.count("\n", 0, match.start()) + 1
-
-
 def check_repository_ids(
     ids: Sequence[tuple[str, str, int]], reported: set[str]
 ) -> list[Finding]:
@@ -537,10 +526,3 @@ def check_repository_ids(
             )
     return findings
 
-
-def display_name(path: Path, root: Path) -> str:
-    """A file's path as shown in findings: relative to the repository."""
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

@@ -12,9 +12,10 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from pathlib import Path
 
 from ..cli import InputError, UsageError
-from ..repository import Repository
+from ..repository import IncidentNotFound, Repository
 from ..taxonomy import TaxonomyError
 
 
@@ -30,6 +31,14 @@ def repository(args: argparse.Namespace) -> Repository:
         where = f"{repo.display(error.path)}:{error.line}:{error.column}"
         raise InputError(f"{where}: error: {error.message}") from None
     return repo
+
+
+def incident_path(repo: Repository, target: str) -> Path:
+    """The file of the incident named by ``target`` (a path or an id)."""
+    try:
+        return repo.find_incident(target)
+    except IncidentNotFound as error:
+        raise UsageError(str(error)) from None
 
 
 def out(text: str) -> None:

@@ -15,9 +15,7 @@ from pathlib import Path
 from .. import actions, pipeline
 from ..cli import EXIT_OK, UsageError, command, log
 from ..model import ITEM_STATUSES, parse_date
-from ..repository import Repository
-from ..validate import scan_incident_id
-from . import out, repository
+from . import incident_path, out, repository
 
 
 def _actions_options(parser: argparse.ArgumentParser) -> None:
@@ -113,28 +111,10 @@ def actions_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def incident_file(repo: Repository, incident_id: str) -> Path:
-    """The one file of the repository that holds ``incident_id``."""
-    found: dict[str, list[Path]] = {}
-    for path in repo.incident_files():
-        scanned = scan_incident_id(path.read_text("utf-8", errors="replace"))
-        if scanned:
-            found.setdefault(scanned[0], []).append(path)
-    paths = found.get(incident_id, [])
-    if len(paths) > 1:
-        names = ", ".join(repo.display(p) for p in paths)
-        raise UsageError(f"incident {incident_id} is in several files: {names}")
-    if not paths:
-        close = difflib.get_close_matches(incident_id, list(found), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
-        raise UsageError(f"no incident {incident_id} under incidents/{hint}")
-    return paths[0]
-
-
 def _set(args: argparse.Namespace) -> int:
     repo = repository(args)
     _status(args.new_status)
-    path = incident_file(repo, args.incident_id)
+    path = incident_path(repo, args.incident_id)
     today = _day(args.set_as_of, "--as-of")
     try:
         changes = actions.set_item(

@@ -5,32 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from .. import pipeline, report
-from ..cli import EXIT_FINDINGS, EXIT_OK, UsageError, command
+from ..cli import EXIT_FINDINGS, EXIT_OK, command
 from ..findings import REPORTERS
 from ..repository import Repository
-from . import out, repository
-
-
-def find_incident(repo: Repository, target: str) -> Path:
-    """The file of an incident named by its path or its id."""
-    path = Path(target)
-    if path.is_file():
-        return path
-    from ..validate import scan_incident_id
-
-    for candidate in repo.incident_files():
-        found = scan_incident_id(candidate.read_text("utf-8", errors="replace"))
-        if found and found[0] == target:
-            return candidate
-    raise UsageError(f"{target}: no such file, and no incident has this id")
+from . import incident_path, out, repository
 
 
 def load_one(repo: Repository, target: str) -> pipeline.IncidentRecord | None:
     """Validate one incident; print its errors and return None if it has any."""
-    path = find_incident(repo, target)
+    path = incident_path(repo, target)
     result, records = pipeline.load_records(repo, [path], repository_rules=False)
     if not result.ok:
         sys.stderr.write(REPORTERS["text"](result.findings, len(result.files)))

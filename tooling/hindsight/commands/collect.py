@@ -10,8 +10,7 @@ from typing import Any
 from .. import collect as stage
 from ..cli import EXIT_OK, InputError, UsageError, command, log
 from ..repository import Repository
-from ..validate import scan_incident_id
-from . import out, repository
+from . import incident_path, out, repository
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +56,7 @@ def _options(parser: argparse.ArgumentParser) -> None:
 def collect_command(args: argparse.Namespace) -> int:
     repo = repository(args)
     request = _request(args, repo)
-    path = find_incident(repo, args.incident)
+    path = incident_path(repo, args.incident)
     try:
         clients = stage.aws_clients(args.endpoint_url, args.region)
         outcome = stage.collect(
@@ -110,29 +109,6 @@ def _taxonomy_alarms(repo: Repository) -> list[str]:
             "there or give --alarm NAME"
         )
     return names
-
-
-def find_incident(repo: Repository, incident: str) -> Path:
-    """The file of the incident with id ``incident`` (or at that path)."""
-    given = Path(incident)
-    if given.suffix in (".yaml", ".yml") and given.is_file():
-        return given
-    found = []
-    for path in repo.incident_files():
-        try:
-            scanned = scan_incident_id(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError):
-            continue
-        if scanned and scanned[0] == incident:
-            found.append(path)
-    if not found:
-        raise InputError(
-            f"error: no incident `{incident}` under {repo.display(repo.incidents_dir)}/"
-        )
-    if len(found) > 1:
-        names = ", ".join(repo.display(p) for p in found)
-        raise InputError(f"error: incident `{incident}` is in several files: {names}")
-    return found[0]
 
 
 def _report(args: argparse.Namespace, repo: Repository, outcome: Any) -> None:

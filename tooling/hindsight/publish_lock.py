@@ -15,6 +15,10 @@ Some S3 servers ignore conditional writes (``rclone serve s3`` does). The
 lock is therefore read before it is written: on those servers a held lock
 still stops a second run, and only two runs that start within the same
 moment can both proceed.
+
+The lock is not refreshed during a run, so a run that takes longer than
+the stale age can lose it to the next one; this can go once the lock is
+rewritten between upload batches.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ new or changed since the last publish, or, on the first publish of a
 prefix, one overall message listing what was published.
 
 Every notice is sent at most once. Before the Publish call a *pending
-record* is written to ``<prefix>.hindsight/pending/<run>-<name>.json``:
+record* is written to ``<prefix>.hindsight/pending/<run>-<n>-<name>.json``:
 
     {"run_id": "...", "written_at": "...", "kind": "incident",
      "topic_arn": "...", "subject": "...", "deduplication_id": "...",
@@ -15,8 +15,9 @@ It is removed once the manifest records the notice as sent, and removed at
 once when SNS refused the message (the next run sends it again). A record
 left behind means SNS may have taken the message and the answer was lost;
 the next run, which holds the lock and so knows the writer has ended,
-counts it as sent. This prefers a lost notice to a repeated one: a
-subscriber that pages people must not be paged twice.
+counts it as sent (the run that lost the answer records it as sent too,
+and says so in its error). This prefers a lost notice to a repeated one:
+a subscriber that pages people must not be paged twice.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ class IncidentNotice:
 class Message:
     """One SNS message, ready to send."""
 
-    name: str
+    name: str  # the incident id, or "site" for the overall message
+    kind: str  # "incident" or "site"
     subject: str
     body: str
     attributes: dict[str, dict[str, str]]
@@ -144,7 +146,7 @@ def incident_message(notice: IncidentNotice, site_url: str | None) -> Message:
     attributes = _attributes("incident", notice.severity, notice.services)
     body = fit_body(subject, "\n".join(lines), attributes)
     covers = ((notice.incident_id, notice.digest),)
-    return Message(notice.incident_id, subject, body, attributes, covers)
+    return Message(notice.incident_id, "incident", subject, body, attributes, covers)
 
 
 def site_message(
@@ -155,7 +157,7 @@ def site_message(
 ) -> Message:
     """The one overall message of a first publish."""
     subject = fit_subject(
-        f"hindsight: {len(incidents)} incident reviews published to {where}"
+        f"hindsight: {len(incidents)} incident reviews published to {site_url or where}"
     )
     lines = [
         f"The incident review site was published to {where}.",
@@ -174,7 +176,7 @@ def site_message(
     attributes = _attributes("site", worst, services)
     body = fit_body(subject, "\n".join(lines), attributes)
     covers = tuple((n.incident_id, n.digest) for n in incidents)
-    return Message("site", subject, body, attributes, covers)
+    return Message("site", "site", subject, body, attributes, covers)
 
 
 def fit_subject(text: str) -> str:
@@ -257,13 +259,16 @@ class Notifier:
         self.attempts = max(attempts, 1)
         self.say = say
         self.fifo = topic_arn.endswith(".fifo")
+        self.sent = 0  # numbers the pending records of this run
 
     def send(self, message: Message) -> tuple[str, str | None]:
         """Send once: returns ("sent" | "unsent" | "unknown", record key).
 
         "unknown" means SNS may have taken the message; its record stays.
         """
-        key = self.store.state_key(f"pending/{self.run_id}-{_slug(message.name)}.json")
+        self.sent += 1
+        name = f"{self.run_id}-{self.sent:05d}-{_slug(message.name)}"
+        key = self.store.state_key(f"pending/{name}.json")
         try:
             self.store.put_json(key, self._record(message))
         except (ClientError, BotoCoreError) as exc:
@@ -324,7 +329,7 @@ class Notifier:
         return {
             "run_id": self.run_id,
             "written_at": utc_now(),
-            "kind": "site" if message.name == "site" else "incident",
+            "kind": message.kind,
             "topic_arn": self.topic_arn,
             "subject": message.subject,
             "deduplication_id": message.deduplication_id,
@@ -375,8 +380,8 @@ def _retryable(exc: ClientError) -> bool:
 
 
 def _backoff(attempt: int, throttled: bool) -> float:
-    # The same curve as botocore's standard mode: full jitter, a larger
-    # scale for throttling than for server errors, capped at 20 seconds.
+    # Full jitter, capped at 20 seconds; server errors start at 50 ms,
+    # throttling at one second.
     scale = 1.0 if throttled else 0.05
     return random.random() * min(scale * 2 ** (attempt - 1), 20.0)
 

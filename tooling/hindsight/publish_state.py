@@ -22,7 +22,7 @@ no topic was configured, so nothing is owed). A ``files`` entry holds an
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +42,7 @@ class PublishError(Exception):
     line that says what to fix."""
 
     def __init__(self, message: str, result: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(" ".join(message.split()))
         # The PublishResult of the work done before the failure, if any.
         self.result = result
 
@@ -284,7 +284,7 @@ class BucketStore:
             raise PublishError(f"refusing to touch {key!r} outside {self.prefix!r}")
 
 
-def read_manifest(store: BucketStore, say: Any) -> Manifest:
+def read_manifest(store: BucketStore, say: Callable[[str], None]) -> Manifest:
     """The manifest, or one rebuilt from a listing when there is none."""
     found = store.get_json(store.state_key("manifest.json"))
     if found is not None:

@@ -263,6 +263,135 @@ def test_adding_to_an_empty_flow_list_and_a_flow_mapping():
     assert editor.dump() == "tags: [one]\nmeta: {a: 1, b: two words}  # note\n"
 
 
+DRAFT = (
+    "status: draft\n"
+    "services_affected:\n"
+    "    - checkout\n"
+    "tags: []\n"
+    "\n"
+    "timeline_events: []\n"
+    "#  - timestamp: 2024-01-15T00:00:00Z\n"
+    "#    event: What happened\n"
+    "\n"
+    "action_items: []   # none yet\n"
+)
+
+
+def test_a_mapping_added_to_an_empty_flow_list_starts_a_block_list():
+    editor = Editor(DRAFT)
+    event = {
+        "timestamp": datetime(2024, 1, 15, 14, 34, tzinfo=UTC),
+        "event": "Alarm fired",
+        "source": "cloudwatch-alarm",
+    }
+    change = editor.append(("timeline_events",), event)
+    assert changed_lines(DRAFT, editor.dump()) == (
+        ["timeline_events: []"],
+        [
+            "timeline_events:",
+            "    - timestamp: 2024-01-15T14:34:00Z",
+            "      event: Alarm fired",
+            "      source: cloudwatch-alarm",
+        ],
+    )
+    assert "      source: cloudwatch-alarm\n#  - timestamp:" in editor.dump()
+    assert editor.get(("timeline_events",)) == [event]
+    assert change.path == ("timeline_events", 0) and change.added
+
+
+def test_an_empty_flow_list_keeps_its_brackets_for_scalars_and_before_a_comment():
+    editor = Editor(DRAFT)
+    editor.append(("tags",), "cache")
+    editor.insert(("action_items",), 0, {"id": "AI-1", "title": "Add an alarm"})
+    assert changed_lines(DRAFT, editor.dump()) == (
+        ["tags: []", "action_items: []   # none yet"],
+        [
+            "tags: [cache]",
+            "action_items: [{id: AI-1, title: Add an alarm}]   # none yet",
+        ],
+    )
+
+
+def test_removing_a_block_item_takes_its_lines_and_no_other(source):
+    editor = Editor(source)
+    change = editor.remove(("action_items", 0))
+    assert changed_lines(source, editor.dump()) == (
+        [
+            "  - id: AI-1",
+            '    title: "Raise the prefetch"',
+            "    owner: queue-team   # team, not person",
+            "    priority: high",
+            "    due_date: 2024-03-20",
+            "    status: open  # blocked on review",
+            "    related_root_causes: [RC-1]",
+        ],
+        [],
+    )
+    assert "  # First item.\n    # trailing comment inside AI-1\n" in editor.dump()
+    assert [item["id"] for item in editor.get(("action_items",))] == ["AI-2"]
+    assert change.removed and change.old["id"] == "AI-1"
+    assert change.describe().startswith("$.action_items[0]: removed {")
+
+
+def test_removing_a_flow_item_takes_its_comma(source):
+    first, last = Editor(source), Editor(source)
+    first.remove(("services_affected", 0))
+    last.remove(("services_affected", 1))
+    line = "services_affected: [orders, 'queue-broker']   # flow list"
+    assert changed_lines(source, first.dump()) == (
+        [line],
+        ["services_affected: ['queue-broker']   # flow list"],
+    )
+    assert changed_lines(source, last.dump()) == (
+        [line],
+        ["services_affected: [orders]   # flow list"],
+    )
+
+
+def test_removing_the_only_item_of_a_block_list_leaves_an_empty_list(source):
+    editor = Editor(source)
+    editor.remove(("lessons_learned", 0))
+    assert changed_lines(source, editor.dump()) == (
+        ["lessons_learned:", "  - Prefetch matters   # yes"],
+        ["lessons_learned: []"],
+    )
+    assert editor.get(("lessons_learned",)) == []
+
+
+def test_a_removed_item_can_be_put_back_at_another_place(source):
+    editor = Editor(source)
+    editor.remove(("tags", 0))
+    editor.append(("tags",), "queue")
+    removed, added = changed_lines(source, editor.dump())
+    assert len(removed) == 1 and removed == added  # one line moved, no other
+    assert 'tags:\n- "backlog"\n- queue\n\ntimeline_events:' in editor.dump()
+    assert editor.get(("tags",)) == ["backlog", "queue"]
+    assert [c.describe() for c in editor.changes] == [
+        "$.tags[0]: removed queue",
+        "$.tags[1]: added queue",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (("title",), r"\$\.title is not a list item"),
+        (
+            ("action_items", 0, "status"),
+            r"\$\.action_items\[0\]\.status is not a list item",
+        ),
+        (("title", 0), r"\$\.title is not a list"),
+        (("tags", 5), r"\$\.tags\[5\] does not exist"),
+    ],
+)
+def test_remove_refuses_what_is_not_a_list_item(source, path, message):
+    editor = Editor(source)
+    with pytest.raises(EditError, match=message):
+        editor.remove(path)
+    assert editor.dump() == source
+    assert editor.changes == []
+
+
 def test_broken_yaml_is_refused():
     with pytest.raises(EditError, match="not valid YAML"):
         Editor("a: [unclosed\n")

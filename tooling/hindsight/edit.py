@@ -3,11 +3,12 @@
 Incident files are written by hand, with comments, flow lists (``[a, b]``),
 quoting and indentation of their authors' choosing. A command that changes
 such a file must leave all of that alone, so an edit here is a *splice*:
-ruamel.yaml's round-trip composer says where every node starts and ends,
-ruamel.yaml renders the new value (in the quoting of the value it replaces,
-in the indentation of its neighbours), and only the lines of that value
-change. A dump of the whole tree would re-indent lists and move comments,
-which is why the original text is kept and spliced instead.
+ruamel.yaml's round-trip composer says where every node starts and ends
+(:mod:`hindsight.edit_layout`), ruamel.yaml renders the new value (in the
+quoting of the value it replaces, in the indentation of its neighbours:
+:mod:`hindsight.edit_values`), and only the lines of that value change. A
+dump of the whole tree would re-indent lists and move comments, which is
+why the original text is kept and spliced instead.
 
 After every splice the text is read again, the way the rest of the toolkit
 reads it (PyYAML, YAML 1.1), and compared with the intended data: an edit
@@ -23,37 +24,35 @@ import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.representer import RoundTripRepresenter
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from .edit_layout import (
+    dash_of,
+    entry,
+    indents,
+    is_empty,
+    line_end,
+    line_start,
+    value_end,
+)
+from .edit_values import Reader, Verbatim, as_read, flow, prepared, timestamp_text
 from .findings import json_path
 
-try:
-    from yaml import CSafeLoader as _Reader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Reader  # type: ignore[assignment]
+__all__ = ["Change", "EditError", "Editor", "Verbatim", "YamlPath", "write_atomic"]
 
 YamlPath = tuple[str | int, ...]
 _MISSING = object()
-_QUOTED = {"'": SingleQuotedScalarString, '"': DoubleQuotedScalarString}
-_STR_TAG = "tag:yaml.org,2002:str"
 
 
 class EditError(Exception):
     """An edit that cannot be made; the text is left as it was."""
-
-
-class Verbatim(str):
-    """A scalar written exactly as given, unquoted: ``2024-01-15T14:30:00Z``."""
 
 
 @dataclass(frozen=True)
@@ -64,18 +63,22 @@ class Change:
     old: Any
     new: Any
     added: bool = False
+    removed: bool = False
 
     def describe(self) -> str:
+        """The change in one line, for a person reading the command's output."""
         where = json_path(self.path)
         if self.added:
             return f"{where}: added {_shown(self.new)}"
+        if self.removed:
+            return f"{where}: removed {_shown(self.old)}"
         return f"{where}: {_shown(self.old)} -> {_shown(self.new)}"
 
 
 def _shown(value: Any) -> str:
     if value is None:
         return "null"
-    return _timestamp(value) if isinstance(value, datetime) else str(value)
+    return timestamp_text(value) if isinstance(value, datetime) else str(value)
 
 
 class Editor:
@@ -86,10 +89,11 @@ class Editor:
         self.changes: list[Change] = []
         self._newline = "\r\n" if "\r\n" in text else "\n"
         self._root, self._data = _parse(text)
-        self._indents = _indents(self._root, text)
+        self._indents = indents(self._root, text)
 
     @classmethod
     def read(cls, path: Path) -> Editor:
+        """An editor of the file at ``path``, its line endings kept."""
         with open(path, encoding="utf-8", newline="") as handle:
             return cls(handle.read())
 
@@ -99,6 +103,7 @@ class Editor:
         return copy.deepcopy(self._data)
 
     def get(self, path: YamlPath, default: Any = _MISSING) -> Any:
+        """The value at ``path``; ``default``, when given, if it is missing."""
         value = self._data
         for step in path:
             try:
@@ -128,37 +133,48 @@ class Editor:
         if not isinstance(parent, MappingNode):
             raise EditError(f"{json_path(path[:-1])} is not a mapping")
         key = path[-1]
-        entry = _entry(parent, key)
-        if entry is None:
-            value = _prepared(value)
+        found = entry(parent, key)
+        if found is None:
+            value = prepared(value)
             text = self._added_key(parent, str(key), value, after)
         else:
-            value = _prepared(value, entry[1])
-            text = self._replaced(entry[0], entry[1], value)
+            value = prepared(value, found[1])
+            text = self._replaced(found[0], found[1], value)
         old = self.get(path, None)
         expected = self.data
-        _step(expected, path[:-1])[key] = _as_read(value)
+        _step(expected, path[:-1])[key] = as_read(value)
         self._commit(text, expected)
-        change = Change(path, old, _as_read(value), added=entry is None)
+        change = Change(path, old, as_read(value), added=found is None)
         self.changes.append(change)
         return change
 
     def insert(self, path: YamlPath, index: int, value: Any) -> Change:
-        """Insert ``value`` into the list at ``path`` before ``index``."""
+        """Insert ``value`` into the list at ``path`` before ``index``.
+
+        An empty flow list alone after its key (``key: []``) that gets a
+        mapping or a list becomes a block list in the file's list
+        indentation, the way such lists are written once they hold
+        something. A scalar goes inside the brackets (``tags: [one]``), and
+        so does any value when a comment follows the ``[]`` on its line:
+        the comment stays where its author put it.
+        """
         node = self._node(path)
         if not isinstance(node, SequenceNode):
             raise EditError(f"{json_path(path)} is not a list")
         if not 0 <= index <= len(node.value):
             raise EditError(f"{json_path(path)} has no position {index}")
-        value = _prepared(value)
-        if node.flow_style:
+        value = prepared(value)
+        key = self._opened_key(path, node, value)
+        if key is not None:
+            text = self._rewritten(key, node, [value])
+        elif node.flow_style:
             text = self._flow_inserted(node, index, value)
         else:
             text = self._block_inserted(node, index, value)
         expected = self.data
-        _step(expected, path).insert(index, _as_read(value))
+        _step(expected, path).insert(index, as_read(value))
         self._commit(text, expected)
-        change = Change((*path, index), None, _as_read(value), added=True)
+        change = Change((*path, index), None, as_read(value), added=True)
         self.changes.append(change)
         return change
 
@@ -167,6 +183,33 @@ class Editor:
         node = self._node(path)
         count = len(node.value) if isinstance(node, SequenceNode) else 0
         return self.insert(path, count, value)
+
+    def remove(self, path: YamlPath) -> Change:
+        """Remove the list item at ``path``; every other line stays as written.
+
+        A block item goes with its lines (a comment on a line of its own
+        above it stays); a flow item goes with its comma. Removing the last
+        item of a block list leaves ``key: []``, so the list stays a list.
+        """
+        if not path or not isinstance(path[-1], int):
+            raise EditError(f"{json_path(path)} is not a list item")
+        parent = self._node(path[:-1])
+        if not isinstance(parent, SequenceNode):
+            raise EditError(f"{json_path(path[:-1])} is not a list")
+        item, index = self._node(path), path[-1]
+        if parent.flow_style:
+            text = self._flow_removed(parent, index)
+        elif len(parent.value) > 1:
+            text = self._block_removed(item)
+        else:
+            text = self._emptied(path[:-1], parent)
+        old = self.get(path)
+        expected = self.data
+        del _step(expected, path[:-1])[index]
+        self._commit(text, expected)
+        change = Change(path, old, None, removed=True)
+        self.changes.append(change)
+        return change
 
     def dump(self) -> str:
         """The edited text: the original outside the changed lines."""
@@ -178,20 +221,24 @@ class Editor:
         inline = self._inline(value)
         one_line = old.start_mark.line == old.end_mark.line
         is_block_scalar = isinstance(old, ScalarNode) and old.style in ("|", ">")
-        is_empty = isinstance(old, ScalarNode) and _empty(old)
+        empty = isinstance(old, ScalarNode) and is_empty(old)
         fits = isinstance(old, ScalarNode) or getattr(old, "flow_style", False)
-        if (
-            inline is not None
-            and one_line
-            and fits
-            and not (is_block_scalar or is_empty)
-        ):
+        if inline is not None and one_line and fits and not (is_block_scalar or empty):
             start, end = old.start_mark.index, old.end_mark.index
             return self.text[:start] + inline + self.text[end:]
-        begin = _line_start(self.text, key.start_mark.index)
+        return self._rewritten(key, old, value)
+
+    def _rewritten(self, key: Node, old: Node, value: Any) -> str:
+        """The entry ``key: old`` written anew as ``key`` and ``value``.
+
+        Its lines are replaced from the key's line to the line where the old
+        value ends; what stands before the key on its line (a list's dash)
+        stays.
+        """
+        begin = line_start(self.text, key.start_mark.index)
         prefix = self.text[begin : key.start_mark.index]
         lines = self._entry_lines(key.value, value, key.start_mark.column)
-        end = _line_end(self.text, _end(self.text, key, old))
+        end = line_end(self.text, value_end(self.text, key, old))
         lines[0] = prefix + lines[0].lstrip(" ")
         return self.text[:begin] + self._joined(lines) + self.text[end:]
 
@@ -206,19 +253,19 @@ class Editor:
             return self._flow_splice(parent, len(parent.value), piece)
         entries = parent.value
         chosen = next((e for e in entries if e[0].value == after), entries[-1])
-        at = _line_end(self.text, _end(self.text, *chosen))
+        at = line_end(self.text, value_end(self.text, *chosen))
         lines = self._entry_lines(key, value, entries[0][0].start_mark.column)
         return self._spliced_lines(at, lines)
 
     def _block_inserted(self, node: SequenceNode, index: int, value: Any) -> str:
-        first = node.value[0]
-        dash = self.text.rfind("-", 0, first.start_mark.index)
-        dash_col = dash - _line_start(self.text, dash)
-        content = first.start_mark.column - dash_col
+        dash = dash_of(self.text, node.value[0])
+        dash_col = dash - line_start(self.text, dash)
+        content = node.value[0].start_mark.column - dash_col
         lines = self._item_lines(value, dash_col, max(content, 2))
         if index == 0:
-            return self._spliced_lines(_line_start(self.text, dash), lines)
-        at = _line_end(self.text, _end(self.text, None, node.value[index - 1]))
+            return self._spliced_lines(line_start(self.text, dash), lines)
+        previous = node.value[index - 1]
+        at = line_end(self.text, value_end(self.text, None, previous))
         return self._spliced_lines(at, lines)
 
     def _flow_inserted(self, node: SequenceNode, index: int, value: Any) -> str:
@@ -239,6 +286,28 @@ class Editor:
         last = items[-1]
         at = (last[1] if isinstance(last, tuple) else last).end_mark.index
         return self.text[:at] + ", " + piece + self.text[at:]
+
+    def _block_removed(self, item: Node) -> str:
+        start = line_start(self.text, dash_of(self.text, item))
+        end = line_end(self.text, value_end(self.text, None, item))
+        return self.text[:start] + self.text[end:]
+
+    def _flow_removed(self, node: SequenceNode, index: int) -> str:
+        items = node.value
+        item = items[index]
+        if len(items) == 1:
+            start, end = item.start_mark.index, item.end_mark.index
+        elif index + 1 < len(items):
+            start, end = item.start_mark.index, items[index + 1].start_mark.index
+        else:
+            start, end = items[index - 1].end_mark.index, item.end_mark.index
+        return self.text[:start] + self.text[end:]
+
+    def _emptied(self, path: YamlPath, node: SequenceNode) -> str:
+        key = self._key_node(path)
+        if key is None:
+            raise EditError(f"{json_path(path)} would be left without items")
+        return self._rewritten(key, node, [])
 
     def _spliced_lines(self, at: int, lines: list[str]) -> str:
         head = self.text[:at]
@@ -282,7 +351,7 @@ class Editor:
             return "null"
         if isinstance(value, Verbatim):
             return None if "\n" in value else str(value)
-        text = self._dumped({"k": _flow(value)})
+        text = self._dumped({"k": flow(value)})
         body = text[len("k: ") :].rstrip("\r\n")
         return None if "\n" in body or not text.startswith("k: ") else body
 
@@ -309,14 +378,36 @@ class Editor:
         for depth, step in enumerate(path):
             child = None
             if isinstance(node, MappingNode):
-                entry = _entry(node, step)
-                child = entry[1] if entry else None
+                found = entry(node, step)
+                child = found[1] if found else None
             elif isinstance(node, SequenceNode) and isinstance(step, int):
                 child = node.value[step] if 0 <= step < len(node.value) else None
             if child is None:
                 raise EditError(f"{json_path(path[: depth + 1])} does not exist")
             node = child
         return node
+
+    def _key_node(self, path: YamlPath) -> Node | None:
+        """The key of the value at ``path`` in a block mapping, else None."""
+        if not path:
+            return None
+        parent = self._node(path[:-1])
+        if not isinstance(parent, MappingNode) or parent.flow_style:
+            return None
+        found = entry(parent, path[-1])
+        return found[0] if found else None
+
+    def _opened_key(
+        self, path: YamlPath, node: SequenceNode, value: Any
+    ) -> Node | None:
+        """The key of ``key: []`` when ``value`` turns it into a block list."""
+        if not node.flow_style or node.value or not isinstance(value, (dict, list)):
+            return None
+        end = node.end_mark.index
+        rest = self.text[end : line_end(self.text, end)]
+        if node.start_mark.line != node.end_mark.line or rest.strip():
+            return None
+        return self._key_node(path)
 
 
 def _parse(text: str) -> tuple[Node, Any]:
@@ -325,7 +416,7 @@ def _parse(text: str) -> tuple[Node, Any]:
     except YAMLError as error:
         raise EditError(f"not valid YAML: {error}") from None
     try:
-        data = yaml.load(text, Loader=_Reader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=Reader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         raise EditError(f"not valid YAML: {error}") from None
     if root is None:
@@ -333,151 +424,10 @@ def _parse(text: str) -> tuple[Node, Any]:
     return root, data
 
 
-def _entry(node: MappingNode, key: str | int) -> tuple[Node, Node] | None:
-    for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode) and key_node.value == str(key):
-            return key_node, value_node
-    return None
-
-
-def _empty(node: ScalarNode) -> bool:
-    return node.style is None and node.start_mark.index == node.end_mark.index
-
-
-def _end(text: str, key: Node | None, node: Node) -> int:
-    """The index just past the last character of an entry's value."""
-    if isinstance(node, ScalarNode):
-        if _empty(node):
-            return key.end_mark.index if key is not None else node.start_mark.index
-        if node.style in ("|", ">"):
-            end = node.end_mark.index
-            while end > node.start_mark.index and text[end - 1].isspace():
-                end -= 1
-            return end
-        return node.end_mark.index
-    if getattr(node, "flow_style", False) or not node.value:
-        return node.end_mark.index
-    last = node.value[-1]
-    if isinstance(node, MappingNode):
-        return _end(text, last[0], last[1])
-    return _end(text, None, last)
-
-
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _line_end(text: str, index: int) -> int:
-    found = text.find("\n", index)
-    return len(text) if found < 0 else found + 1
-
-
-def _indents(root: Node, text: str) -> tuple[int, int, int]:
-    """The file's mapping indent, list indent and dash offset, from its nodes.
-
-    The first block mapping nested in a mapping gives the mapping indent;
-    the first block list under a key gives where its dashes and items sit.
-    Files without such nesting get 2, 2, 0.
-    """
-    mapping = sequence = offset = None
-    stack = [root]
-    while stack and (mapping is None or sequence is None):
-        node = stack.pop(0)
-        if not isinstance(node, MappingNode):
-            continue
-        for key, value in node.value:
-            column = key.start_mark.column
-            if isinstance(value, MappingNode) and not value.flow_style and value.value:
-                if mapping is None:
-                    mapping = value.value[0][0].start_mark.column - column
-            if isinstance(value, SequenceNode) and not value.flow_style and value.value:
-                if sequence is None:
-                    item = value.value[0].start_mark
-                    dash = text.rfind("-", 0, item.index)
-                    offset = max(dash - _line_start(text, dash) - column, 0)
-                    sequence = item.column - column
-                stack.extend(v for v in value.value if isinstance(v, MappingNode))
-            stack.append(value)
-    return mapping or 2, sequence or 2, offset or 0
-
-
 def _step(data: Any, path: YamlPath) -> Any:
     for step in path:
         data = data[step]
     return data
-
-
-# Values ----------------------------------------------------------------------
-
-_RESOLVER = yaml.resolver.Resolver()
-
-
-def _prepared(value: Any, old: Node | None = None) -> Any:
-    """The value as it will be written: quoting kept, YAML 1.1 pitfalls quoted.
-
-    A replaced quoted scalar keeps its quotes when the new value is text or
-    a date. Strings that a YAML 1.1 reader would take for something else
-    (``yes``, ``on``, ``1e3``) are single-quoted; timestamps are written the
-    way people write them, ``Z`` for UTC.
-    """
-    if isinstance(old, ScalarNode) and old.style in _QUOTED:
-        if isinstance(value, (str, date)) and not isinstance(value, Verbatim):
-            return _QUOTED[old.style](
-                _timestamp(value) if isinstance(value, datetime) else str(value)
-            )
-    if isinstance(value, datetime):
-        return Verbatim(_timestamp(value))
-    if isinstance(value, dict):
-        return {k: _prepared(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_prepared(v) for v in value]
-    if (
-        type(value) is str
-        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR_TAG
-    ):
-        return SingleQuotedScalarString(value)
-    return value
-
-
-def _timestamp(value: datetime) -> str:
-    text = value.isoformat()
-    return text[:-6] + "Z" if value.utcoffset() == timedelta(0) else text
-
-
-def _as_read(value: Any) -> Any:
-    """The value as PyYAML will read it back from the file."""
-    if isinstance(value, Verbatim):
-        return yaml.load(str(value), Loader=_Reader)  # noqa: S506 - safe loader
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _as_read(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_read(v) for v in value]
-    return value
-
-
-def _flow(value: Any) -> Any:
-    if isinstance(value, dict):
-        mapping = CommentedMap((k, _flow(v)) for k, v in value.items())
-        mapping.fa.set_flow_style()
-        return mapping
-    if isinstance(value, list):
-        seq = CommentedSeq(_flow(v) for v in value)
-        seq.fa.set_flow_style()
-        return seq
-    return value
-
-
-def _represent_verbatim(representer: Any, value: Verbatim) -> Any:
-    resolver = representer.dumper.resolver
-    tag = resolver.resolve(ScalarNode, str(value), (True, False))
-    return representer.represent_scalar(tag, str(value))
-
-
-# Registered on the round-trip representer class; only this module's own
-# type is affected.
-RoundTripRepresenter.add_representer(Verbatim, _represent_verbatim)
 
 
 # Files -----------------------------------------------------------------------

@@ -41,9 +41,15 @@ def test_init_writes_the_whole_scaffold(scaffold):
     assert any(name.startswith("incidents/2024/") for name in names)
 
 
-def test_the_new_repository_validates(cli, scaffold):
+def test_the_new_repository_validates_and_builds(cli, scaffold):
     result = cli("validate", "--repo", scaffold)
     assert result.code == 0, result.out
+    assert (scaffold / "mkdocs.yml").is_file() and (scaffold / "site").is_dir()
+    built = cli("build", "--repo", scaffold)
+    assert built.code == 0, built.err
+    pages = scaffold / "build" / "site"
+    assert (pages / "incidents" / "INC-2024-001" / "index.html").is_file()
+    assert (pages / "index.html").is_file()
 
 
 def test_its_workflows_pass_the_same_hardening_checks(scaffold):

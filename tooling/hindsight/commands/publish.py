@@ -13,13 +13,9 @@ from .. import pipeline
 from ..cli import EXIT_OK, InputError, command, log
 from ..publish import PublishError, publish
 from ..publish_sns import IncidentNotice
+from ..render import incident_page_path
 from ..repository import Repository
 from . import out, repository
-
-
-def incident_page_path(incident_id: str) -> str:
-    """The path of an incident's page inside the built site."""
-    return f"incidents/{incident_id}/"
 
 
 def incident_digest(data: dict) -> str:

@@ -22,6 +22,12 @@ class Run:
     err: str
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Keep validation caches of the tests out of the user's cache folder."""
+    monkeypatch.setenv("HINDSIGHT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli(capsys, monkeypatch):
     """Run ``hindsight`` in-process; returns code, stdout and stderr."""

@@ -13,14 +13,21 @@ from ..findings import REPORTERS
 from ..schema import schema_text
 from . import out, repository
 
-
 # validate --------------------------------------------------------------------
 
 
 def _validate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH",
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
         help="files or folders (default: every file under incidents/)",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file again and leave the cache of results untouched",
     )
 
 
@@ -32,9 +39,12 @@ def validate_command(args: argparse.Namespace) -> int:
     for path in args.paths:
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
-    fmt = args.format or ("github" if os.environ.get("GITHUB_ACTIONS") == "true"
-                          else "text")
-    result = pipeline.check_repository(repo, list(args.paths) or None)
+    fmt = args.format or (
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    )
+    result = pipeline.check_repository(
+        repo, list(args.paths) or None, cache=not args.no_cache
+    )
     findings = result.findings
     if args.quiet and fmt == "text":
         findings = [f for f in findings if f.severity == "error"]
@@ -75,7 +85,8 @@ def new_command(args: argparse.Namespace) -> int:
 
 def _schema_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--write", action="store_true",
+        "--write",
+        action="store_true",
         help="write schemas/incident.schema.json instead of printing it",
     )
 

@@ -151,6 +151,25 @@ def test_markdown_escapes_incident_text_and_links_only_http(records, tmp_path):
     assert "javascript" not in actions.ledger_markdown(book)
 
 
+def test_markdown_links_incident_ids_where_a_page_is_known(records):
+    book = actions.ledger(records, date(2024, 3, 31))
+    pages = {"INC-2024-001": "incidents/INC-2024-001.md"}
+
+    linked = actions.ledger_markdown(book, page_url=pages.get)
+    plain = actions.ledger_markdown(book)
+
+    row = "| [INC-2024-001](incidents/INC-2024-001.md) | AI-1 |"
+    follow_up = "| [INC-2024-001](incidents/INC-2024-001.md) | "
+    assert row in linked
+    assert linked.count(follow_up) == 3  # AI-1, AI-2 and the follow-up
+    assert "| INC-2024-004 | AI-1 |" in linked
+    assert "| INC-2023-001 | " in linked  # follow-up of an incident without a page
+    assert "](incidents/" not in plain
+    assert plain == linked.replace(
+        "[INC-2024-001](incidents/INC-2024-001.md)", "INC-2024-001"
+    )
+
+
 # Changing an item ----------------------------------------------------------------
 
 

@@ -178,6 +178,18 @@ def test_built_links_are_relative_for_any_path_prefix(cli, example):
                 )
 
 
+def test_action_item_ledger_links_each_incident_to_its_page(cli, example):
+    assert run_build(cli, example).code == 0
+    ledger = example / "build" / "site" / "actions" / "index.html"
+    links = {
+        attrs["href"]
+        for tag, attrs in tags_of(ledger).tags
+        if tag == "a" and "/INC-" in attrs.get("href", "")
+    }
+    assert links == {"../incidents/INC-2024-001/"}
+    assert (ledger.parent / "../incidents/INC-2024-001/index.html").resolve().is_file()
+
+
 def test_navigation_lists_index_pages_but_no_incident_pages(cli, example):
     run_build(cli, example)
     site = example / "build" / "site"

@@ -19,7 +19,7 @@ import markdown
 import pytest
 
 from conftest import FORMAT_EXAMPLE, add_incident
-from hindsight import diagrams, pipeline, render
+from hindsight import diagrams, incident_page, pipeline, render
 from hindsight.build import REQUIRED_EXTENSIONS, check_html
 from hindsight.load import load_file
 from hindsight.repository import Repository
@@ -429,7 +429,7 @@ def test_diagrams_escape_hostile_text():
 
 
 def test_a_fault_tree_too_large_to_draw_is_shown_as_text(example, monkeypatch):
-    monkeypatch.setattr(render, "DRAWN", 4)
+    monkeypatch.setattr(incident_page, "DRAWN", 4)
     site = site_of(example)
     files = render.incident_files(site, site.views[0])
     assert not any(path.endswith("fault-tree.svg") for path in files)

@@ -14,6 +14,7 @@ make the file invalid.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -222,11 +223,22 @@ def ledger_text(book: Ledger) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown_cells(row: LedgerRow) -> list[str]:
+PageUrl = Callable[[str], str | None]
+"""The link from the ledger's page to an incident's page, by incident id."""
+
+
+def _incident_cell(incident_id: str, page_url: PageUrl | None) -> str:
+    """The incident id, linked to the incident's page when there is one."""
+    shown = mdtext.cell(incident_id)
+    url = page_url(incident_id) if page_url else None
+    return f"[{shown}]({url})" if url else shown
+
+
+def _markdown_cells(row: LedgerRow, page_url: PageUrl | None) -> list[str]:
     """A row's cells: values from the incident file escaped, placeholders not."""
     url = mdtext.safe_url(row.tracking_url)
     return [
-        mdtext.cell(row.incident_id),
+        _incident_cell(row.incident_id, page_url),
         mdtext.cell(row.item_id),
         mdtext.cell(row.title),
         mdtext.cell(row.owner) if row.owner else "*no owner*",
@@ -238,8 +250,12 @@ def _markdown_cells(row: LedgerRow) -> list[str]:
     ]
 
 
-def ledger_markdown(book: Ledger) -> str:
-    """The ledger as a Markdown page body; incident text goes through mdtext."""
+def ledger_markdown(book: Ledger, page_url: PageUrl | None = None) -> str:
+    """The ledger as a Markdown page body; incident text goes through mdtext.
+
+    With ``page_url``, each incident id links to what it returns for the id:
+    a relative link the site made (not checked here), or None for no link.
+    """
     lines = [f"Action items as of {book.as_of}: overdue and unowned first.", ""]
     if not book.rows:
         lines.append("No action items.")
@@ -247,7 +263,7 @@ def ledger_markdown(book: Ledger) -> str:
         lines.append("| " + " | ".join(c.capitalize() for c in COLUMNS) + " |")
         lines.append("|" + "---|" * len(COLUMNS))
         for row in book.rows:
-            lines.append("| " + " | ".join(_markdown_cells(row)) + " |")
+            lines.append("| " + " | ".join(_markdown_cells(row, page_url)) + " |")
     lines += ["", "## Follow-ups passed", ""]
     if not book.follow_ups:
         lines.append("None: every passed follow-up date has its work done.")
@@ -258,14 +274,15 @@ def ledger_markdown(book: Ledger) -> str:
         lines.append("|---|---|---|---|---|---|")
         for entry in book.follow_ups:
             cells = (
-                entry.incident_id,
                 entry.title,
                 entry.status,
                 entry.follow_up_date,
                 entry.days_past,
                 entry.unfinished_items,
             )
-            lines.append("| " + " | ".join(mdtext.cell(c) for c in cells) + " |")
+            shown = [_incident_cell(entry.incident_id, page_url)]
+            shown += [mdtext.cell(c) for c in cells]
+            lines.append("| " + " | ".join(shown) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -27,10 +27,6 @@ from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, NullFormatter
-
 from .trends import CHART_TITLES, UNFINISHED, TrendReport
 
 RC = {
@@ -64,6 +60,9 @@ def write_charts(
         "action_items": _action_items,
     }
     written = {}
+    import matplotlib  # imported here: it takes longer to load than the CLI
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context(RC):
         for name, draw in drawers.items():
             figure = Figure(figsize=SIZE)
@@ -147,6 +146,8 @@ def _durations(axes: Any, report: TrendReport) -> None:
         axes.set_xscale("log")
         # Plain numbers: with math text off, the default labels would show
         # their TeX source.
+        from matplotlib.ticker import FuncFormatter, NullFormatter
+
         axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,g}"))
         axes.xaxis.set_minor_formatter(NullFormatter())
         axes.set_xlabel("Duration, start to end (minutes, log scale)")

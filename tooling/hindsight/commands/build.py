@@ -10,7 +10,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .. import build
+from .. import build, preview
 from ..cli import EXIT_FINDINGS, EXIT_OK, InputError, UsageError, command, log
 from ..findings import REPORTERS
 from ..model import parse_date
@@ -90,14 +90,14 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
 )
 def serve_command(args: argparse.Namespace) -> int:
     repo = repository(args)
-    preview = build.Preview(repo, args.port, args.as_of)
+    server = preview.Preview(repo, args.port, args.as_of)
     try:
-        url = preview.start()
+        url = server.start()
     except build.BuildError as error:
-        preview.stop()
+        server.stop()
         raise InputError(str(error)) from None
     except OSError as error:
-        preview.stop()
+        server.stop()
         raise UsageError(f"--port {args.port}: {error.strerror or error}") from None
     log.info("serving on %s; press Ctrl+C to stop", url)
     previous = signal.signal(signal.SIGTERM, _interrupt)
@@ -108,7 +108,7 @@ def serve_command(args: argparse.Namespace) -> int:
         log.info("stopped")
     finally:
         signal.signal(signal.SIGTERM, previous)
-        preview.stop()
+        server.stop()
     return EXIT_OK
 
 

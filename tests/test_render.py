@@ -436,3 +436,19 @@ def test_a_fault_tree_too_large_to_draw_is_shown_as_text(example, monkeypatch):
     page = files["incidents/INC-2024-001.md"]
     assert "The tree has 5 events, too many to draw" in page
     assert "        - No alert on pool saturation (no-alert, p = 0.5)" in page
+
+
+def test_machine_tags_show_as_text_and_get_no_tag_page(repo):
+    path = add_incident(repo, FORMAT_EXAMPLE)
+    path.write_text(
+        path.read_text().replace(
+            "tags: [database, connection-pool]", "tags: [database, statuspage:ab12cd]"
+        )
+    )
+    site = site_of(repo)
+    files = render.site_files(site)
+    assert "tags/database.md" in files
+    assert not any("statuspage" in name for name in files)
+    page = page_of(site, "INC-2024-001")
+    assert "statuspage:ab12cd" in html_of(page).text
+    assert "[database](" in page

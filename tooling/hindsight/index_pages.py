@@ -95,7 +95,8 @@ def _by(
     members: dict[str, list[IncidentView]] = {name: [] for name in names}
     for view in site.views:
         for key in dict.fromkeys(keys(view)):
-            members[key].append(view)
+            if key in members:  # machine tags have no page
+                members[key].append(view)
     return dict(sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0])))
 
 

@@ -44,6 +44,14 @@ def incident_page_path(incident_id: str) -> str:
     return f"incidents/{incident_slug(incident_id)}/"
 
 
+def machine_tag(tag: str) -> bool:
+    """Whether a tag is a ``name:value`` pair written by a tool."""
+    return bool(_MACHINE_TAG.match(tag))
+
+
+_MACHINE_TAG = re.compile(r"^[a-z][a-z0-9_-]*:\S+$")
+
+
 def slug(value: str) -> str:
     """A lower-case file name for a service, tag or category (60 chars at most)."""
     return re.sub(r"[^a-z0-9]+", "-", value.lower())[:60].strip("-") or "x"
@@ -142,8 +150,15 @@ class Site:
 
     @cached_property
     def tags(self) -> dict[str, str]:
-        """Slugs of the tags written on incidents."""
-        return slugs(t for v in self.views for t in v.incident.tags or [])
+        """Slugs of the tags written on incidents that get a tag page.
+
+        Machine tags (``name:value``, such as the ``statuspage:<id>`` an
+        importer leaves to recognise its source) name one incident each:
+        they show on the incident's page as text, without a page of their own.
+        """
+        return slugs(
+            t for v in self.views for t in v.incident.tags or [] if not machine_tag(t)
+        )
 
     @cached_property
     def categories(self) -> dict[str, str]:

@@ -36,7 +36,14 @@ from .cloudwatch import (
     metric_series,
 )
 from .edit import EditError, Editor, write_atomic
-from .evidence import CollectedEvent, CollectError, Window, iso, when
+from .evidence import (
+    CollectedEvent,
+    CollectError,
+    Window,
+    iso,
+    metrics_path_for,
+    when,
+)
 from .findings import ERROR
 from .load import LoadError, load_bytes
 from .taxonomy import Taxonomy
@@ -214,11 +221,6 @@ class _Found:
     @property
     def empty(self) -> bool:
         return not (self.events or self.series or self.logs)
-
-
-def metrics_path_for(path: Path) -> Path:
-    """Where the collected data of the incident file ``path`` is stored."""
-    return path.with_name(f"{path.stem}.metrics.json")
 
 
 def incident_window(data: dict[str, Any], margin: timedelta) -> Window:

@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .model import parse_timestamp
@@ -97,3 +98,8 @@ def when(value: Any) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def metrics_path_for(path: Path) -> Path:
+    """Where the collected data of the incident file ``path`` is stored."""
+    return path.with_name(f"{path.stem}.metrics.json")

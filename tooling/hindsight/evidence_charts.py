@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .collect import metrics_path_for
-from .metrics_chart import incident_marks, write_metric_charts
+from .evidence import metrics_path_for
 from .pipeline import IncidentRecord
 
 CHART_DIR = "metrics"  # the charts' folder inside an incident's page folder
@@ -135,6 +134,8 @@ def _draw(path: Path, record: IncidentRecord, source: str) -> dict[str, str]:
         # Long labels make matplotlib warn that it cannot fit the margins.
         warnings.simplefilter("ignore", UserWarning)
         try:
+            from .metrics_chart import write_metric_charts  # loads matplotlib
+
             written = write_metric_charts(path, record.incident, Path(tmp))
             return {chart.name: chart.read_text("utf-8") for chart in written}
         except Exception as error:
@@ -149,6 +150,8 @@ def _draw(path: Path, record: IncidentRecord, source: str) -> dict[str, str]:
 
 def _marks_in_words(record: IncidentRecord) -> str:
     """The marks the incident has, as a caption names them."""
+    from .metrics_chart import incident_marks
+
     words = [MARK_WORDS[name] for name, _moment in incident_marks(record.incident)]
     if len(words) < 2:
         return "".join(words)

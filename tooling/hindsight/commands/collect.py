@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import collect as stage
+if TYPE_CHECKING:
+    from .. import collect as stage
 from ..cli import EXIT_OK, InputError, UsageError, command, log
 from ..repository import Repository
 from . import incident_path, out, repository
@@ -54,6 +55,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 @command("collect", "add CloudWatch alarms, metrics and logs to an incident")(_options)
 def collect_command(args: argparse.Namespace) -> int:
+    from .. import collect as stage  # loads boto3: only when collecting
+
     repo = repository(args)
     request = _request(args, repo)
     path = incident_path(repo, args.incident)
@@ -76,6 +79,8 @@ def collect_command(args: argparse.Namespace) -> int:
 
 
 def _request(args: argparse.Namespace, repo: Repository) -> stage.Request:
+    from .. import collect as stage  # loads boto3: only when collecting
+
     try:
         margin = stage.parse_margin(args.margin)
     except ValueError as error:

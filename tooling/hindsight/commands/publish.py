@@ -6,16 +6,18 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from .. import pipeline
 from ..cli import EXIT_OK, InputError, command, log
-from ..publish import PublishError, publish
-from ..publish_sns import IncidentNotice
 from ..render import incident_page_path
 from ..repository import Repository
 from . import out, repository
+
+if TYPE_CHECKING:
+    from ..publish_sns import IncidentNotice
 
 
 def incident_digest(data: dict) -> str:
@@ -26,6 +28,8 @@ def incident_digest(data: dict) -> str:
 
 def notices(records: list[pipeline.IncidentRecord]) -> list[IncidentNotice]:
     """What each incident's SNS summary says."""
+    from ..publish_sns import IncidentNotice  # loads boto3: only when publishing
+
     found = []
     for record in records:
         incident = record.incident
@@ -92,6 +96,8 @@ def publish_command(args: argparse.Namespace) -> int:
     site = args.site or repo.site_dir
     if not site.is_dir():
         raise InputError(f"{site}: no built site here; run `hindsight build` first")
+    from ..publish import PublishError, publish  # loads boto3: only when publishing
+
     result, records = pipeline.load_records(repo)
     if not result.ok:
         raise InputError("the incidents have errors; run `hindsight validate`")

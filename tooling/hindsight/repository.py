@@ -9,6 +9,7 @@ which git ignores.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -112,17 +113,27 @@ class Repository:
 
 
 def find_incident_files(paths: list[Path]) -> list[Path]:
-    """Files named by ``paths``; folders are searched for YAML files."""
+    """Files named by ``paths``; folders are searched for YAML files.
+
+    Hidden files and folders (a leading dot) are skipped; the files of a
+    folder come sorted by path.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.suffix in INCIDENT_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found.extend(Path(name) for name in sorted(_yaml_files(str(path))))
         else:
             found.append(path)
     return found
+
+
+def _yaml_files(top: str) -> list[str]:
+    names = []
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".")]
+        names.extend(
+            os.path.join(folder, name)
+            for name in files
+            if name.endswith(INCIDENT_SUFFIXES) and not name.startswith(".")
+        )
+    return names

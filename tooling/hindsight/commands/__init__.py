@@ -12,9 +12,11 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..cli import InputError, UsageError
+from ..model import parse_date
 from ..repository import IncidentNotFound, Repository
 from ..taxonomy import TaxonomyError
 
@@ -39,6 +41,21 @@ def incident_path(repo: Repository, target: str) -> Path:
         return repo.find_incident(target)
     except IncidentNotFound as error:
         raise UsageError(str(error)) from None
+
+
+def day(value: str) -> date:
+    """An option's value as a ``YYYY-MM-DD`` date (an argparse type)."""
+    try:
+        return parse_date(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a YYYY-MM-DD date"
+        ) from None
+
+
+def today() -> date:
+    """Today in UTC: the default as-of day of every command."""
+    return datetime.now(UTC).date()
 
 
 def out(text: str) -> None:

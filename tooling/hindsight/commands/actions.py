@@ -9,13 +9,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import actions, pipeline
 from ..cli import EXIT_OK, UsageError, command, log
-from ..model import ITEM_STATUSES, parse_date
-from . import incident_path, out, repository
+from ..model import ITEM_STATUSES
+from . import day, incident_path, out, repository, today
 
 
 def _actions_options(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +29,7 @@ def _actions_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--as-of",
+        type=day,
         metavar="DATE",
         help="the day items are judged by (default today, UTC)",
     )
@@ -54,6 +54,7 @@ def _actions_options(parser: argparse.ArgumentParser) -> None:
     change.add_argument(
         "--as-of",
         dest="set_as_of",
+        type=day,
         metavar="DATE",
         help="the completed_date to fill in (default today, UTC)",
     )
@@ -63,15 +64,6 @@ def _actions_options(parser: argparse.ArgumentParser) -> None:
     change.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS)
     change.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS)
     change.add_argument("-q", "--quiet", action="count", default=argparse.SUPPRESS)
-
-
-def _day(text: str | None, option: str):
-    if text is None:
-        return datetime.now(UTC).date()
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r}: expected a date, YYYY-MM-DD") from None
 
 
 def _status(status: str | None) -> None:
@@ -91,7 +83,7 @@ def actions_command(args: argparse.Namespace) -> int:
         return _set(args)
     repo = repository(args)
     _status(args.status)
-    as_of = _day(args.as_of, "--as-of")
+    as_of = args.as_of or today()
     result, records = pipeline.load_records(repo)
     skipped = len(result.files) - len(result.valid_files())
     if skipped:
@@ -115,7 +107,7 @@ def _set(args: argparse.Namespace) -> int:
     repo = repository(args)
     _status(args.new_status)
     path = incident_path(repo, args.incident_id)
-    today = _day(args.set_as_of, "--as-of")
+    completed_on = args.set_as_of or today()
     try:
         changes = actions.set_item(
             path,
@@ -123,7 +115,7 @@ def _set(args: argparse.Namespace) -> int:
             status=args.new_status,
             owner=args.new_owner,
             due=args.new_due,
-            today=today,
+            today=completed_on,
             taxonomy=repo.taxonomy,
         )
     except actions.ActionError as error:

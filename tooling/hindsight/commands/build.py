@@ -7,23 +7,12 @@ import json
 import signal
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from .. import build, preview
 from ..cli import EXIT_FINDINGS, EXIT_OK, InputError, UsageError, command, log
 from ..findings import REPORTERS
-from ..model import parse_date
-from . import out, repository
-
-
-def _as_of(value: str) -> date:
-    try:
-        return parse_date(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a YYYY-MM-DD date"
-        ) from None
+from . import day, out, repository
 
 
 def _build_options(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +24,7 @@ def _build_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=_as_of,
+        type=day,
         metavar="DATE",
         help="the day action items are judged overdue by (default: today, UTC)",
     )
@@ -79,7 +68,7 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--as-of",
-        type=_as_of,
+        type=day,
         metavar="DATE",
         help="the day action items are judged overdue by (default: today, UTC)",
     )

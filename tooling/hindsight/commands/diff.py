@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import UTC, date, datetime
 
 from .. import diff
 from ..cli import EXIT_FINDINGS, EXIT_OK, UsageError, command
-from . import out, repository
+from . import day, out, repository, today
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +20,12 @@ def _options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the head revision (default: the working tree)",
     )
-    parser.add_argument("--as-of", help="the date overdue items are counted at")
+    parser.add_argument(
+        "--as-of",
+        type=day,
+        metavar="DATE",
+        help="the day overdue items are counted at (default: today, UTC)",
+    )
     parser.add_argument(
         "--link-base",
         help="URL that file paths are appended to for line links (default in "
@@ -45,12 +49,7 @@ def _link_base(args: argparse.Namespace) -> str | None:
 @command("diff", "what a change does to the incidents, for reviewers")(_options)
 def diff_command(args: argparse.Namespace) -> int:
     repo = repository(args)
-    try:
-        as_of = (
-            date.fromisoformat(args.as_of) if args.as_of else datetime.now(UTC).date()
-        )
-    except ValueError:
-        raise UsageError(f"--as-of {args.as_of!r} is not a YYYY-MM-DD date") from None
+    as_of = args.as_of or today()
     try:
         report = diff.diff_revisions(repo, args.base, args.head, as_of)
     except diff.DiffError as error:

@@ -154,3 +154,29 @@ def test_a_partial_readiness_section_keeps_the_other_defaults(cli, repo):
     result = cli("validate", "--repo", repo)
     assert result.code == 1
     assert "a high incident needs at least one action item" in result.out
+
+
+def test_hostile_files_are_reported_with_their_place_and_no_traceback(cli, repo):
+    from test_load import billion_laughs
+
+    year = repo / "incidents" / "2024"
+    year.mkdir()
+    (year / "2024-01-01-bomb.yaml").write_bytes(billion_laughs())
+    with (year / "2024-01-02-huge.yaml").open("wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    (year / "2024-01-03-binary.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    (year / "2024-01-04-nested.yml").write_text("a: " + "[" * 100_000)
+    add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-fine.yaml")
+    result = cli("validate", "--repo", repo, "--no-cache")
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    errors = [line for line in result.out.splitlines() if ": error: " in line]
+    assert [line.split(":")[0] for line in errors] == [
+        "incidents/2024/2024-01-01-bomb.yaml",
+        "incidents/2024/2024-01-02-huge.yaml",
+        "incidents/2024/2024-01-03-binary.yaml",
+        "incidents/2024/2024-01-04-nested.yml",
+    ]
+    assert "aliases" in errors[0] and "over the limit" in errors[1]
+    assert "UTF-8" in errors[2] and "nests" in errors[3]
+    assert "in 5 files" in result.out

@@ -72,6 +72,25 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+HELP_ORDER = (
+    "init",
+    "new",
+    "validate",
+    "analyze",
+    "export",
+    "trends",
+    "actions",
+    "diff",
+    "build",
+    "serve",
+    "publish",
+    "collect",
+    "import",
+    "schema",
+)
+"""The order of ``hindsight --help``: the order of a review's work."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import commands
 
@@ -84,7 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name, (handler, configure, help_text) in COMMANDS.items():
+    listed = sorted(
+        COMMANDS,
+        key=lambda n: (HELP_ORDER.index(n) if n in HELP_ORDER else len(HELP_ORDER), n),
+    )
+    for name in listed:
+        handler, configure, help_text = COMMANDS[name]
         parent = _common(FORMATS.get(name, ("text", "json")))
         child = sub.add_parser(
             name, parents=[parent], help=help_text, description=help_text

@@ -119,3 +119,19 @@ def test_display_names_are_what_the_repository_shows(tmp_path):
         root / "incidents" / ".." / "incidents" / "2024" / "a.yaml",
     ]
     assert pipeline.display_names(repo, paths) == [repo.display(p) for p in paths]
+
+
+def test_a_process_running_other_threads_checks_in_process():
+    import threading
+
+    from hindsight.pipeline import PARALLEL_FROM, worker_count
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        assert worker_count(PARALLEL_FROM * 10) == 1
+        assert worker_count(PARALLEL_FROM * 10, 2) == 2  # asked for explicitly
+    finally:
+        stop.set()
+        helper.join()

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -382,7 +383,9 @@ def worker_count(files: int, workers: int | None = None) -> int:
     if not sys.platform.startswith("linux"):
         return 1  # forking is only safe on Linux; elsewhere stay in-process
     if workers is None:
-        if files < PARALLEL_FROM:
+        if files < PARALLEL_FROM or threading.active_count() > 1:
+            # Forking a process that runs other threads (the preview server,
+            # say) can copy a lock one of them holds; stay in-process then.
             return 1
         workers = _cores()
     return max(1, min(workers, files))

@@ -22,6 +22,15 @@ def test_help_lists_every_command_in_the_order_of_the_work(cli):
     assert listed == list(HELP_ORDER)
 
 
+def test_the_command_table_names_each_commands_module():
+    from hindsight.cli import COMMAND_MODULES
+
+    build_parser()
+    assert set(COMMAND_MODULES) == set(COMMANDS)
+    for name, (handler, _configure, _help) in COMMANDS.items():
+        assert handler.__module__ == f"hindsight.commands.{COMMAND_MODULES[name]}"
+
+
 def test_version(cli):
     result = cli("--version")
     assert (result.code, result.out.strip()) == (0, __version__)

@@ -63,6 +63,11 @@ def out(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+def load(module: str) -> None:
+    """Import one command module, so that it registers its commands."""
+    importlib.import_module(f"{__name__}.{module}")
+
+
 def load_all() -> None:
     """Import every command module, so that each registers its commands."""
     for module in sorted(m.name for m in pkgutil.iter_modules(__path__)):

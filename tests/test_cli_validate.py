@@ -147,7 +147,8 @@ def test_a_partial_readiness_section_keeps_the_other_defaults(cli, repo):
     (repo / "schemas").mkdir()
     (repo / "schemas" / "taxonomy.yaml").write_text(
         "readiness:\n  statuses:\n    draft: []\n    in_review: []\n"
-        "    reviewed: [root_cause, action_item_when_severe]\n    closed: []\n")
+        "    reviewed: [root_cause, action_item_when_severe]\n    closed: []\n"
+    )
     path = add_incident(repo, FORMAT_EXAMPLE, "2024-01-15-a.yaml")
     text = path.read_text()
     path.write_text(text[: text.index("action_items:")] + "lessons_learned: [x]\n")

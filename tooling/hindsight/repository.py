@@ -95,9 +95,7 @@ class Repository:
         paths = ids.get(target, [])
         if len(paths) > 1:
             names = ", ".join(self.display(p) for p in paths)
-            raise IncidentNotFound(
-                f"incident `{target}` is in several files: {names}"
-            )
+            raise IncidentNotFound(f"incident `{target}` is in several files: {names}")
         if not paths:
             close = difflib.get_close_matches(target, list(ids), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""

@@ -493,6 +493,7 @@ def _file_name(data: dict[str, Any], report: _Report) -> None:
 
 # Repository-wide rules -------------------------------------------------------
 
+
 def check_repository_ids(
     ids: Sequence[tuple[str, str, int]], reported: set[str]
 ) -> list[Finding]:
@@ -525,4 +526,3 @@ def check_repository_ids(
                 )
             )
     return findings
-

@@ -1,18 +1,18 @@
 """Validate incident files: the schema, every rule of the format, readiness.
 
-:func:`check_document` returns every finding of one parsed file;
+:meth:`Validator.check` returns every finding of one parsed file: its
+schema errors (put into words by :mod:`hindsight.schema_errors`) and every
+rule of the format beyond the schema: time order, duration, ids and the
+references between them, the service catalogue, the five whys, the fault
+tree's structure and the readiness of the file's status.
 :func:`check_repository_ids` adds the repository-wide rule that incident
-ids are unique. Schema problems are translated into messages that offer
-the fix ("did you mean `services_affected`?") and point at the line of the
-key or value a person must edit.
+ids are unique.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import fastjsonschema
@@ -23,14 +23,13 @@ from .faulttree import check_structure
 from .findings import ERROR, WARNING, Finding, json_path
 from .load import Document, JsonPath
 from .model import (
-    DATE_RE,
-    NAIVE_TIMESTAMP_RE,
     TIMESTAMP_RE,
     minutes_between,
     parse_timestamp,
 )
 from .repository import scan_incident_id  # noqa: F401  (used by importers)
 from .schema import build_schema
+from .schema_errors import did_you_mean, translate
 from .taxonomy import Taxonomy
 
 TIME_ORDER = (
@@ -57,7 +56,7 @@ class Validator:
         data = document.data
         if not self._schema_ok(data):
             for error in self._full.iter_errors(data):
-                _translate(error, report, self.taxonomy)
+                translate(error, report, self.taxonomy)
         _check_rules(data, report, self.taxonomy)
         return sorted(set(report.findings), key=lambda f: (f.line, f.column, f.message))
 
@@ -99,188 +98,6 @@ class _Report:
         self.findings.append(
             Finding(self.name, line, column, severity, message, json_path(path), rule)
         )
-
-
-# Schema errors ---------------------------------------------------------------
-
-
-def _translate(
-    error: jsonschema.ValidationError, report: _Report, taxonomy: Taxonomy
-) -> None:
-    path = tuple(error.absolute_path)
-    kind = error.validator
-    if path[:2] == ("analysis", "fault_tree"):
-        return  # the fault-tree structure check explains these in its own terms
-    if "propertyNames" in error.absolute_schema_path:
-        _property_names(error, path, report, taxonomy)
-        return
-    if kind == "oneOf" and path and path[-1] == "five_whys":
-        report.add(
-            path,
-            "`five_whys` must be a list of {question, answer} mappings, or a list "
-            "of plain strings alternating question and answer",
-            "schema",
-        )
-        return
-    if kind in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        _translate(best, report, taxonomy)
-        return
-    handler = _HANDLERS.get(str(kind))
-    if handler:
-        handler(error, path, report, taxonomy)
-    else:
-        report.add(path, f"{_label(path)}: {error.message}", "schema")
-
-
-def _label(path: JsonPath) -> str:
-    return f"`{json_path(path)[2:] or 'document'}`" if path else "the document"
-
-
-def _did_you_mean(value: object, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(value), list(options), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
-
-
-def _additional(error, path, report, taxonomy) -> None:
-    allowed = list(error.schema.get("properties", {}))
-    for key in sorted(set(error.instance) - set(allowed)):
-        hint = _did_you_mean(key, allowed)
-        if not hint:
-            hint = f"; known keys: {', '.join(allowed)}"
-        where = "at the top level" if not path else f"in {_label(path)}"
-        report.add(
-            (*path, key),
-            f"unknown key `{key}` {where}{hint}",
-            "unknown-key",
-            at_key=True,
-        )
-
-
-def _required(error, path, report, taxonomy) -> None:
-    missing = re.match(r"'(.+)' is a required property", error.message)
-    key = missing.group(1) if missing else "?"
-    where = "" if not path else f" in {_label(path)}"
-    report.add(path, f"missing required key `{key}`{where}", "required")
-
-
-def _enum(error, path, report, taxonomy) -> None:
-    options = [str(o) for o in error.validator_value]
-    value = error.instance
-    report.add(
-        path,
-        f"{_label(path)} is `{value}`, not one of {', '.join(options)}"
-        + _did_you_mean(value, options),
-        "enum",
-    )
-
-
-def _property_names(error, path, report, taxonomy) -> None:
-    # Only the fishbone uses propertyNames: its categories are configurable.
-    categories = list(taxonomy.fishbone_categories)
-    key = str(error.instance)
-    report.add(
-        (*path, key),
-        f"unknown fishbone category `{key}`"
-        + (_did_you_mean(key, categories) or f"; use one of {', '.join(categories)}"),
-        "fishbone-category",
-        at_key=True,
-    )
-
-
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "a whole number",
-    "number": "a number",
-    "array": "a list",
-    "object": "a mapping",
-    "boolean": "true or false",
-}
-
-
-def _type(error, path, report, taxonomy) -> None:
-    wanted = error.validator_value
-    name = _TYPE_NAMES.get(wanted, wanted) if isinstance(wanted, str) else wanted
-    got = _describe(error.instance)
-    hint = ""
-    if wanted == "array" and isinstance(error.instance, str):
-        hint = "; write it as a list: `- item` lines or `[a, b]`"
-    report.add(path, f"{_label(path)} must be {name}, not {got}{hint}", "type")
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text `{value[:60]}`"
-    return f"`{value}`"
-
-
-def _pattern(error, path, report, taxonomy) -> None:
-    value = error.instance
-    pattern = error.validator_value
-    if pattern == TIMESTAMP_RE.pattern:
-        if NAIVE_TIMESTAMP_RE.match(value.strip()):
-            message = (
-                f"{_label(path)} is `{value}`, which has no UTC offset; add `Z` for "
-                "UTC or the offset, e.g. `+02:00` (it is never taken as UTC silently)"
-            )
-        else:
-            message = (
-                f"{_label(path)} is `{value}`, not a timestamp; write "
-                "`YYYY-MM-DDTHH:MM:SSZ` or with an offset such as `+02:00`"
-            )
-        report.add(path, message, "timestamp")
-    elif pattern == DATE_RE.pattern:
-        report.add(path, f"{_label(path)} is `{value}`, not a YYYY-MM-DD date", "date")
-    elif path and path[0] in ("references",) or "tracking_url" in path:
-        report.add(path, f"{_label(path)} is `{value}`, not an http(s) URL", "url")
-    elif path == ("incident_id",):
-        report.add(
-            path,
-            f"incident id `{value}` does not match the pattern `{pattern}` "
-            "(e.g. INC-2024-001)",
-            "incident-id",
-        )
-    else:
-        report.add(path, f"{_label(path)} does not match `{pattern}`", "schema")
-
-
-def _min_length(error, path, report, taxonomy) -> None:
-    report.add(path, f"{_label(path)} must not be empty", "empty")
-
-
-def _min_items(error, path, report, taxonomy) -> None:
-    report.add(path, f"{_label(path)} needs at least one entry", "empty")
-
-
-def _range(error, path, report, taxonomy) -> None:
-    bound = error.validator_value
-    side = "at least" if error.validator == "minimum" else "at most"
-    report.add(
-        path, f"{_label(path)} is {error.instance}; it must be {side} {bound}", "range"
-    )
-
-
-_HANDLERS = {
-    "additionalProperties": _additional,
-    "required": _required,
-    "enum": _enum,
-    "const": _enum,
-    "propertyNames": _property_names,
-    "type": _type,
-    "pattern": _pattern,
-    "minLength": _min_length,
-    "minItems": _min_items,
-    "minimum": _range,
-    "maximum": _range,
-}
 
 
 # Rules beyond the schema -----------------------------------------------------
@@ -378,7 +195,7 @@ def _related_root_causes(data: dict[str, Any], ids: set[str], report: _Report) -
                     ("action_items", index, "related_root_causes", position),
                     f"action item {item.get('id', index + 1)} names root cause "
                     f"`{name}`, which this incident does not have (root causes: "
-                    f"{known}){_did_you_mean(name, ids)}",
+                    f"{known}){did_you_mean(name, ids)}",
                     "unknown-root-cause",
                 )
 
@@ -416,7 +233,7 @@ def _services(data: dict[str, Any], report: _Report, taxonomy: Taxonomy) -> None
             report.add(
                 ("services_affected", index),
                 f"service `{service}` is not in the taxonomy's service catalogue"
-                + (_did_you_mean(service, catalogue) or "; add it to `services:`"),
+                + (did_you_mean(service, catalogue) or "; add it to `services:`"),
                 "service",
             )
 

@@ -93,16 +93,27 @@ def analysis_markdown(analysis: IncidentAnalysis, heading: str = "##") -> str:
     return "\n".join(lines) + "\n"
 
 
-def export_markdown(
-    data: dict[str, Any], incident: Incident, analysis: IncidentAnalysis
-) -> str:
+def export_markdown(incident: Incident, analysis: IncidentAnalysis) -> str:
     """The post-incident report as one Markdown document."""
+    sections = [
+        [f"# Post-incident report: {mdtext.text(incident.title)}"],
+        _summary(incident),
+        ["## Impact description", "", mdtext.text(incident.impact_description)],
+        _timeline(incident),
+        [analysis_markdown(analysis).rstrip("\n")],
+        _action_items(incident),
+        _lessons(incident),
+        _review(analysis.review_summary),
+        _references(incident),
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections if lines) + "\n"
+
+
+def _summary(incident: Incident) -> list[str]:
     t = mdtext.text
     metrics = {k: _minutes(v) for k, v in incident_metrics(incident).items()}
     services = ", ".join(t(s) for s in incident.services_affected)
-    lines = [
-        f"# Post-incident report: {t(incident.title)}",
-        "",
+    return [
         "## Incident summary",
         "",
         f"- **Incident ID**: {t(incident.incident_id)}",
@@ -115,19 +126,18 @@ def export_markdown(
         f"- **Time to acknowledge**: {metrics['time_to_acknowledge_minutes']}",
         f"- **Time to mitigate**: {metrics['time_to_mitigate_minutes']}",
         f"- **Services affected**: {services}",
-        "",
-        "## Impact description",
-        "",
-        t(incident.impact_description),
-        "",
-        "## Timeline",
-        "",
     ]
+
+
+def _timeline(incident: Incident) -> list[str]:
     events = sorted(incident.timeline_events or [], key=lambda e: e.timestamp)
-    lines += [f"- **{e.timestamp.isoformat()}**: {t(e.event)}" for e in events]
-    lines += ["" if events else "No timeline events recorded.", ""]
-    lines.append(analysis_markdown(analysis))
-    lines += ["## Action items", ""]
+    lines = [f"- **{e.timestamp.isoformat()}**: {mdtext.text(e.event)}" for e in events]
+    return ["## Timeline", "", *(lines or ["No timeline events recorded."])]
+
+
+def _action_items(incident: Incident) -> list[str]:
+    t = mdtext.text
+    lines = ["## Action items", ""]
     for number, item in enumerate(incident.action_items or [], 1):
         due = item.due_date.isoformat() if item.due_date else "no due date"
         owner = t(item.owner) if item.owner else "unowned"
@@ -140,23 +150,34 @@ def export_markdown(
             lines.append(f"    - {mdtext.link('tracking', item.tracking_url)}")
     if not incident.action_items:
         lines.append("No action items.")
-    lines += ["", "## Lessons learned", ""]
+    return lines
+
+
+def _lessons(incident: Incident) -> list[str]:
     lessons = incident.lessons_learned or []
-    lines += [f"{n}. {t(lesson)}" for n, lesson in enumerate(lessons, 1)]
-    if not lessons:
-        lines.append("None recorded yet.")
-    summary = analysis.review_summary
-    if summary["review_date"]:
-        lines += ["", "## Review", ""]
-        lines.append(f"- **Date**: {t(summary['review_date'])}")
-        lines.append(
-            f"- **Attendees**: {', '.join(t(a) for a in summary['attendees'])}"
-        )
-        follow = "yes" if summary["follow_up_required"] else "no"
-        lines.append(f"- **Follow-up required**: {follow}")
-        if summary["next_review_date"]:
-            lines.append(f"- **Next review**: {t(summary['next_review_date'])}")
-    if incident.references:
-        lines += ["", "## References", ""]
-        lines += [f"- {mdtext.link(url, url)}" for url in incident.references]
-    return "\n".join(lines) + "\n"
+    lines = [f"{n}. {mdtext.text(lesson)}" for n, lesson in enumerate(lessons, 1)]
+    return ["## Lessons learned", "", *(lines or ["None recorded yet."])]
+
+
+def _review(summary: dict[str, Any]) -> list[str]:
+    if not summary["review_date"]:
+        return []
+    t = mdtext.text
+    follow = "yes" if summary["follow_up_required"] else "no"
+    lines = [
+        "## Review",
+        "",
+        f"- **Date**: {t(summary['review_date'])}",
+        f"- **Attendees**: {', '.join(t(a) for a in summary['attendees'])}",
+        f"- **Follow-up required**: {follow}",
+    ]
+    if summary["next_review_date"]:
+        lines.append(f"- **Next review**: {t(summary['next_review_date'])}")
+    return lines
+
+
+def _references(incident: Incident) -> list[str]:
+    if not incident.references:
+        return []
+    links = [f"- {mdtext.link(url, url)}" for url in incident.references]
+    return ["## References", "", *links]

@@ -85,7 +85,7 @@ def export_command(args: argparse.Namespace) -> int:
     if record is None:
         return EXIT_FINDINGS
     if args.format == "markdown":
-        out(report.export_markdown(record.data, record.incident, record.analysis))
+        out(report.export_markdown(record.incident, record.analysis))
     else:
         data = report.export_json(record.data, record.incident, record.analysis)
         out(json.dumps(data, indent=2, ensure_ascii=False))

@@ -92,6 +92,9 @@ def test_added_changed_and_removed_incidents(cli, history):
     # incidents. After: the pool incident completes AI-2 and adds AI-3 (open, due
     # 2024-03-01); the third incident is a copy of the original.
     assert "open_action_items" not in report["figures"]  # 2 before, 2 after
+    markdown = cli("diff", "--repo", repo, base, head, "--as-of", "2024-02-10").out
+    assert "| Completion rate | 50% | 60% |" in markdown
+    assert "| Overdue action items | 2 | 1 |" in markdown
     assert report["figures"]["overdue_action_items"] == {"before": 2, "after": 1}
     assert report["figures"]["completion_rate"] == {"before": 2 / 4, "after": 3 / 5}
 

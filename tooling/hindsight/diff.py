@@ -5,25 +5,28 @@ read file by file; incidents are matched by ``incident_id`` so that a
 renamed file is a change, not a removal and an addition. For each changed
 incident the summary lists the fields that moved, the root causes and
 action items added, removed or with a new status, the validation and
-readiness findings of its new version, and how the repository's headline
-figures move with the change.
+readiness findings of its new version, and how the trend report's headline
+figures over the whole history move with the change.
 """
 
 from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
-from statistics import median
 from typing import Any
 
 from . import mdtext
 from .analyze import analyze_incident
 from .findings import Finding
 from .load import Document, LoadError, load_bytes
-from .model import Incident, minutes_between
+from .model import TIMESTAMP_RE, Incident, parse_timestamp
+from .pipeline import IncidentRecord
 from .repository import INCIDENT_SUFFIXES, Repository
+from .taxonomy import Taxonomy
+from .trends_figures import Period, figures, headline, number_text
+from .trends_text import HEADLINE_LABELS
 from .validate import Validator
 
 WORKTREE = None
@@ -258,28 +261,44 @@ def compare(before: list[Version], after: list[Version]) -> list[IncidentChange]
 # Figures ---------------------------------------------------------------------
 
 
-def headline_figures(versions: list[Version], as_of: date) -> dict[str, Any]:
-    """Repository-wide figures the summary compares across the change."""
-    durations = []
-    items = []
+def headline_figures(
+    versions: list[Version], taxonomy: Taxonomy, period: Period
+) -> dict[str, Any]:
+    """The trend report's headline figures over the valid incidents."""
+    records = [
+        IncidentRecord(
+            Path(v.path),
+            v.path,
+            v.data,
+            Incident.from_data(v.data),
+            analyze_incident(v.data, taxonomy),
+        )
+        for v in versions
+        if v.document and _counts(v)
+    ]
+    return headline(figures(records, period, taxonomy.severities))
+
+
+def _counts(version: Version) -> bool:
+    """Whether an incident counts in the figures: well-formed data.
+
+    A file whose status asks for more than it has (a readiness error) is
+    still a well-formed incident, and the figures count it; any other error
+    leaves it out.
+    """
+    return not any(
+        f.severity == "error" and f.rule != "readiness" for f in version.findings
+    )
+
+
+def whole_history(versions: list[Version], as_of: date) -> Period:
+    """A period from the earliest incident of ``versions`` to the latest day."""
+    days = [as_of]
     for version in versions:
-        if not version.document or any(f.severity == "error" for f in version.findings):
-            continue
-        incident = Incident.from_data(version.data)
-        if not incident.is_near_miss:
-            durations.append(minutes_between(incident.start_time, incident.end_time))
-        items.extend(incident.action_items or [])
-    unfinished = [i for i in items if i.status in ("open", "in_progress")]
-    overdue = [i for i in unfinished if i.due_date and i.due_date < as_of]
-    done = sum(i.status == "completed" for i in items)
-    counted = len(items) - sum(i.status == "cancelled" for i in items)
-    return {
-        "incidents": len(versions),
-        "median_duration_minutes": median(durations) if durations else None,
-        "open_action_items": len(unfinished),
-        "overdue_action_items": len(overdue),
-        "completion_rate": round(done / counted, 3) if counted else None,
-    }
+        start = version.data.get("start_time")
+        if isinstance(start, str) and TIMESTAMP_RE.match(start.strip()):
+            days.append(parse_timestamp(start).astimezone(UTC).date())
+    return Period(min(days), max(days), as_of)
 
 
 def diff_revisions(
@@ -294,7 +313,9 @@ def diff_revisions(
         if change.after and change.after.document and not change.errors:
             readiness = analyze_incident(change.after.data, repo.taxonomy).readiness
             change.readiness = readiness.to_dict()
-    old, new = headline_figures(before, as_of), headline_figures(after, as_of)
+    period = whole_history(before + after, as_of)
+    old = headline_figures(before, repo.taxonomy, period)
+    new = headline_figures(after, repo.taxonomy, period)
     figures = {
         name: {"before": old[name], "after": new[name]}
         for name in old
@@ -305,20 +326,18 @@ def diff_revisions(
 
 # Markdown for a pull-request comment -----------------------------------------
 
-_FIGURE_LABELS = {
-    "incidents": "Incidents",
-    "median_duration_minutes": "Median duration (min)",
-    "open_action_items": "Open action items",
-    "overdue_action_items": "Overdue action items",
-    "completion_rate": "Action-item completion rate",
-}
-
 
 def _where(path: str, line: int, link_base: str | None) -> str:
     label = f"{path}:{line}"
     if link_base:
         return mdtext.link(label, f"{link_base.rstrip('/')}/{path}#L{line}")
     return f"`{label}`"
+
+
+def _figure(name: str, value: Any) -> str:
+    if name == "completion_rate" and value is not None:
+        return f"{value:.0%}"
+    return number_text(value)
 
 
 def _value(value: Any) -> str:
@@ -365,12 +384,20 @@ def diff_markdown(report: DiffReport, link_base: str | None = None) -> str:
                 f"| {_value(status)} | {found} |"
             )
     if report.figures:
-        lines += ["", "| Figure | Before | After |", "|---|---|---|"]
+        lines += [
+            "",
+            "Trend figures over the whole history that this change moves:",
+            "",
+            "| Figure | Before | After |",
+            "|---|---|---|",
+        ]
         for name, moved in report.figures.items():
-            lines.append(
-                f"| {_FIGURE_LABELS[name]} | {_value(moved['before'])} "
-                f"| {_value(moved['after'])} |"
+            before, after = (
+                _figure(name, moved["before"]),
+                _figure(name, moved["after"]),
             )
+            label = HEADLINE_LABELS[name].capitalize()
+            lines.append(f"| {label} | {before} | {after} |")
     for change in report.changes:
         lines += ["", *_details(change, link_base)]
     return "\n".join(lines) + "\n"

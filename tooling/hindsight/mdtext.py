@@ -13,7 +13,7 @@ import re
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()!|])")
 """Characters that are markup anywhere in a line; a backslash escapes them."""
-_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=\.))", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=\.(?:\s|$)))", re.MULTILINE)
 """Headings, list items and setext underlines are markup only at a line start."""
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 

@@ -360,3 +360,12 @@ def test_any_text_reads_back_from_the_yaml_written(text):
     }
     written = dump_incident(data)
     assert load_bytes(written.encode("utf-8"), Path("x.yaml")).data == data
+
+
+def test_deeply_nested_json_is_skipped_with_a_reason(cli, repo, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = cli("import", "statuspage", deep, "--repo", repo)
+    assert result.code == 1
+    assert "the JSON nests too deeply" in result.err
+    assert "Traceback" not in result.err

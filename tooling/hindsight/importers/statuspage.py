@@ -73,6 +73,9 @@ def read(path: Path, shown: str, options: ReadOptions) -> Iterator[Draft | Rejec
     except json.JSONDecodeError as error:
         yield Rejected(shown, f"not valid JSON: {error}", UNREADABLE)
         return
+    except RecursionError:
+        yield Rejected(shown, "not an incident: the JSON nests too deeply", UNREADABLE)
+        return
     except (OSError, UnicodeDecodeError, ValueError) as error:
         yield Rejected(shown, describe_error(error), UNREADABLE)
         return

@@ -29,15 +29,18 @@ def test_analyze_json_of_the_example_has_the_contract(cli, repo):
     assert data["fault_tree"]["minimal_cut_sets"] == [["crash"], ["leak", "no-alert"]]
     assert data["fault_tree"]["top_event_probability"] == pytest.approx(0.03475)
     assert data["uncovered_root_causes"] == []
-    assert data["readiness"] == {
-        "status": "reviewed",
-        "ready": True,
-        "missing": [],
-        "next_status": "closed",
-        "missing_for_next": [
+    assert data["fault_tree"] == {
+        "minimal_cut_sets": [["crash"], ["leak", "no-alert"]],
+        "top_event_probability": pytest.approx(0.03475),
+    }
+    assert data["readiness"] == {"status": "reviewed", "ready": True, "missing": []}
+    assert data["next_readiness"] == {
+        "status": "closed",
+        "missing": [
             "action item AI-2 is in_progress; complete or cancel it before closing"
         ],
     }
+    assert data["fault_tree_details"]["top_event"] == "Users cannot log in"
     sources = {c["source"] for c in data["root_causes"]}
     assert sources == {"explicit", "five_whys", "fishbone", "fault_tree"}
     assert all("category" in c for c in data["root_causes"])

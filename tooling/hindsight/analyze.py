@@ -292,14 +292,35 @@ class IncidentAnalysis:
         return explicit or [c for c in self.root_causes if c.source != "explicit"]
 
     def to_dict(self) -> dict[str, Any]:
+        """The analysis as JSON: the contract's keys first, exactly as defined
+        (``fault_tree`` holds the cut sets and the probability, ``readiness``
+        the status, whether it is met and what is missing), then the rest."""
+        tree = self.fault_tree
+        readiness = self.readiness
         return {
             "incident_id": self.incident_id,
             "root_causes": [c.to_dict() for c in self.root_causes],
-            "fault_tree": self.fault_tree,
+            "fault_tree": {
+                "minimal_cut_sets": tree["minimal_cut_sets"],
+                "top_event_probability": tree["top_event_probability"],
+            },
+            "uncovered_root_causes": self.uncovered_root_causes,
+            "readiness": {
+                "status": readiness.status,
+                "ready": readiness.ready,
+                "missing": readiness.missing,
+            },
+            "next_readiness": {
+                "status": readiness.next_status,
+                "missing": readiness.missing_for_next,
+            },
+            "fault_tree_details": {
+                k: v
+                for k, v in tree.items()
+                if k not in ("minimal_cut_sets", "top_event_probability")
+            },
             "five_whys": self.methods["five_whys"].detail,
             "fishbone": self.methods["fishbone"].detail.get("categories", {}),
-            "uncovered_root_causes": self.uncovered_root_causes,
-            "readiness": self.readiness.to_dict(),
             "review_summary": self.review_summary,
             "warnings": self.warnings,
         }

@@ -22,7 +22,7 @@ from .analyze import analyze_incident
 from .findings import Finding
 from .load import Document, LoadError, load_bytes
 from .model import TIMESTAMP_RE, Incident, parse_timestamp
-from .pipeline import IncidentRecord
+from .pipeline import IncidentRecord, load_finding
 from .repository import INCIDENT_SUFFIXES, Repository
 from .taxonomy import Taxonomy
 from .trends_figures import Period, figures, headline, number_text
@@ -171,16 +171,7 @@ def _versions(files: dict[str, bytes], validator: Validator | None) -> list[Vers
         try:
             document = load_bytes(raw, Path(name))
         except LoadError as error:
-            finding = Finding(
-                name,
-                max(error.line, 1),
-                max(error.column, 1),
-                "error",
-                error.message,
-                "$",
-                "load",
-            )
-            versions.append(Version(name, None, [finding]))
+            versions.append(Version(name, None, [load_finding(name, error)]))
             continue
         findings = validator.check(document, name) if validator else []
         versions.append(Version(name, document, findings))

@@ -189,7 +189,7 @@ def check_file(path: Path, name: str, validator: Validator) -> Checked:
     try:
         document = load_file(path)
     except LoadError as error:
-        return Checked(path, name, None, [_load_finding(name, error)])
+        return Checked(path, name, None, [load_finding(name, error)])
     return Checked(path, name, document, validator.check(document, name))
 
 
@@ -423,7 +423,7 @@ def _check_job(job: _Job, validator: Validator, keep_data: bool) -> _Outcome:
     try:
         document = load_file(path) if raw is None else load_bytes(raw, path)
     except LoadError as error:
-        finding = _load_finding(name, error)
+        finding = load_finding(name, error)
         return Entry(False, (_fields(finding),), None, 0), None
     findings = tuple(_fields(f) for f in validator.check(document, name))
     ident, line = _identity(document) or (None, 0)
@@ -441,7 +441,8 @@ def _fields(finding: Finding) -> tuple[int, int, str, str, str, str]:
     )
 
 
-def _load_finding(name: str, error: LoadError) -> Finding:
+def load_finding(name: str, error: LoadError) -> Finding:
+    """The finding of a file that cannot be loaded, at its line (1 at least)."""
     return Finding(
         name,
         max(error.line, 1),

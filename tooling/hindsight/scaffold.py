@@ -6,6 +6,7 @@ the date and a slug of the title, and never overwrites a file.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import UTC, date, datetime
@@ -105,6 +106,4 @@ def _render_template(**values: object) -> str:
 
 def _yaml_str(value: str) -> str:
     """A YAML double-quoted scalar that reads back as ``value``."""
-    import json
-
     return json.dumps(value, ensure_ascii=False)
